@@ -1,0 +1,95 @@
+"""The application factory. Mapping errors to HTTP statuses happens here and nowhere else."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan import __version__
+from pingan.area.api import router as area_router
+from pingan.config import Settings
+from pingan.db.engine import make_engine
+from pingan.db.session import make_sessionmaker
+from pingan.errors import Conflict, Forbidden, InvalidInput, NotFound, PinganError, Unauthenticated
+from pingan.incident.api import router as incident_router
+from pingan.unit.api import router as unit_router
+from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
+from pingan.user.api import router as user_router
+
+# Routes reachable without signing in. Every other route requires a bearer token (a test walks
+# the whole route table to hold this true).
+PUBLIC_ROUTES = (
+    frozenset({("GET", "/api/health")})
+    | USER_PUBLIC_ROUTES
+    | frozenset(
+        {
+            ("GET", "/docs"),
+            ("GET", "/openapi.json"),
+            ("GET", "/docs/oauth2-redirect"),
+            ("GET", "/redoc"),
+        }
+    )
+)
+
+STATUS = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    Forbidden: 403,
+    Unauthenticated: 401,
+}
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Pingan 平安 · 基层平安治理指挥平台",
+        version=__version__,
+        description="警情接报、研判、分流、处置、回访与统计的开放平台。除登录外，所有接口需 Bearer 令牌。",
+    )
+    app.state.settings = settings
+    if session_factory is None:
+        engine = make_engine(
+            settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        session_factory = make_sessionmaker(engine)
+    app.state.sessionmaker = session_factory
+
+    @app.exception_handler(PinganError)
+    async def _pingan_error(_request: Request, exc: PinganError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(
+            {"error": type(exc).__name__, "message": exc.message, **exc.detail},
+            status_code=status,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(p) for p in err["loc"] if p != "body"),
+                "message": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        message = "；".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse(
+            {"error": "InvalidInput", "message": f"请求有误：{message}", "fields": problems},
+            status_code=422,
+        )
+
+    @app.get("/api/health", tags=["系统"], summary="健康检查（公开）")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(user_router)
+    app.include_router(area_router)
+    app.include_router(unit_router)
+    app.include_router(incident_router)
+    return app

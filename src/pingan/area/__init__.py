@@ -1,0 +1,1 @@
+"""Places: the jurisdiction tree province → city → county → town → village → grid."""

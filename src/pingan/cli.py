@@ -1,0 +1,411 @@
+"""The ``pingan`` command: serve, migrate, places, users, units, incidents, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.orm import Session
+
+from pingan.config import Settings, load_settings
+from pingan.errors import PinganError
+
+app = typer.Typer(help="Pingan 平安：基层平安治理指挥平台", no_args_is_help=True)
+db_app = typer.Typer(help="数据库：迁移", no_args_is_help=True)
+places_app = typer.Typer(help="区划：统计、列表、查询、导入网格", no_args_is_help=True)
+user_app = typer.Typer(help="用户", no_args_is_help=True)
+units_app = typer.Typer(help="处置单位与力量", no_args_is_help=True)
+incident_app = typer.Typer(help="警情", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(places_app, name="places")
+app.add_typer(user_app, name="user")
+app.add_typer(units_app, name="units")
+app.add_typer(incident_app, name="incident")
+
+console = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+
+
+@contextmanager
+def cli_session(settings: Settings | None = None) -> Iterator[Session]:
+    """The command's unit of work: commit on success, roll back on error."""
+    from pingan.db.engine import make_engine
+    from pingan.db.session import make_sessionmaker, session_scope
+
+    settings = settings or load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def emit(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, code: int = 2) -> None:
+    console.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code)
+
+
+def ensure_database(settings: Settings) -> dict[str, int]:
+    """Migrate to the newest schema and load the shipped divisions if they are not there."""
+    from pingan.area.actions import load_divisions
+    from pingan.area.queries import count_by_level
+    from pingan.db.migrate import upgrade
+    from pingan.geo.places_file import load_places
+
+    upgrade(settings.resolved_database_url)
+    with cli_session(settings) as session:
+        counts = count_by_level(session)
+        if counts["county"] == 0:
+            records = load_places()
+            with progress_bar() as bar:
+                task = bar.add_task("载入浙江区划", total=len(records))
+                load_divisions(session, records, progress=lambda n: bar.advance(task, n))
+            counts = count_by_level(session)
+    return counts
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """迁移数据库到最新结构，并在首次运行时载入浙江全省区划。"""
+    settings = load_settings()
+    counts = ensure_database(settings)
+    console.print(f"数据库已就绪：{settings.resolved_database_url.split('@')[-1]}  区划 {counts}")
+
+
+@places_app.command("stats")
+def places_stats(as_json: JsonFlag = False) -> None:
+    """各层级区划数量。"""
+    from pingan.area.queries import count_by_level
+
+    with cli_session() as session:
+        counts = count_by_level(session)
+    if as_json:
+        emit(counts)
+    else:
+        for level, count in counts.items():
+            typer.echo(f"{level:10s}{count:>8d}")
+
+
+def _place_dict(place: Any) -> dict[str, Any]:
+    from pingan.area.schemas import PlaceRead
+
+    return PlaceRead.model_validate(place).model_dump()
+
+
+@places_app.command("list")
+def places_list(
+    level: Annotated[
+        str | None, typer.Option(help="province/city/county/town/village/grid")
+    ] = None,
+    under: Annotated[str | None, typer.Option(help="只列出该区划之下的")] = None,
+    name: Annotated[str | None, typer.Option(help="名称（全称或简称）")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """列出区划。"""
+    from pingan.area.queries import list_places
+
+    with cli_session() as session:
+        try:
+            places, _ = list_places(session, level=level, under=under, name=name)
+        except PinganError as exc:
+            fail(exc.message)
+        rows = [_place_dict(p) for p in places]
+    if as_json:
+        emit(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['code']}\t{row['level']}\t{row['name']}")
+
+
+@places_app.command("get")
+def places_get(code: str, as_json: JsonFlag = False) -> None:
+    """按代码查看区划及其全部上级。"""
+    from pingan.area.queries import ancestors, get_place_or_raise
+
+    with cli_session() as session:
+        try:
+            place = get_place_or_raise(session, code)
+            chain = [_place_dict(p) for p in ancestors(session, code)]
+        except PinganError as exc:
+            fail(exc.message)
+        row = _place_dict(place)
+    if as_json:
+        emit({**row, "ancestors": chain})
+    else:
+        typer.echo(" > ".join([p["name"] for p in chain] + [row["name"]]) + f"  ({row['code']})")
+
+
+@places_app.command("find")
+def places_find(
+    name: str,
+    under: Annotated[str | None, typer.Option(help="只在该区划之下查找")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """按名称查找区划（新昌县 或 新昌）。"""
+    from pingan.area.queries import find_by_name
+
+    with cli_session() as session:
+        rows = [_place_dict(p) for p in find_by_name(session, name, under=under)]
+    if as_json:
+        emit(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['code']}\t{row['level']}\t{row['name']}")
+
+
+@places_app.command("import-grids")
+def places_import_grids(path: Path) -> None:
+    """从 GeoJSON 导入网格（每个要素需 code、name、parent_code）。"""
+    from pingan.area.actions import import_grids
+    from pingan.tabular import decode
+
+    try:
+        geojson = json.loads(decode(path.read_bytes()))
+        with cli_session() as session:
+            count = import_grids(session, geojson)
+    except (PinganError, json.JSONDecodeError, OSError) as exc:
+        fail(getattr(exc, "message", str(exc)))
+    console.print(f"已导入 {count} 个网格")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin/commander/call_taker/dispatcher/unit_handler/…")],
+    place: Annotated[str | None, typer.Option(help="辖区区划代码")] = None,
+    unit: Annotated[int | None, typer.Option(help="所属单位编号")] = None,
+    display_name: Annotated[str | None, typer.Option(help="姓名")] = None,
+) -> None:
+    """新建用户；密码从标准输入读取（一行）。"""
+    from pydantic import ValidationError
+
+    from pingan.user.actions import create_user
+    from pingan.user.schemas import UserCreate
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        data = UserCreate(
+            username=username,
+            password=password,
+            role=role,
+            place_code=place,
+            unit_id=unit,
+            display_name=display_name,
+        )
+        with cli_session() as session:
+            user = create_user(session, data=data)
+            user_id = user.id
+    except ValidationError as exc:
+        fail("；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    except PinganError as exc:
+        fail(exc.message)
+    console.print(f"已创建用户 {username}（id {user_id}，角色 {role}）")
+
+
+def _print_report(report: Any) -> None:
+    emit(report.model_dump())
+    if report.rejected:
+        console.print(f"[yellow]{len(report.rejected)} 行未导入[/yellow]（原因见输出 rejected）")
+
+
+@units_app.command("import")
+def units_import(path: Path) -> None:
+    """导入处置单位（CSV/JSON/JSONL：name,type,place_code,code,phone,covers）。"""
+    from pingan.unit.actions import import_units
+
+    try:
+        with cli_session() as session:
+            report = import_units(session, path)
+    except PinganError as exc:
+        fail(exc.message)
+    _print_report(report)
+
+
+@units_app.command("import-resources")
+def units_import_resources(path: Path) -> None:
+    """导入力量（CSV/JSON/JSONL：unit,kind,name,call_sign,status,lon,lat,capabilities）。"""
+    from pingan.unit.actions import import_resources
+
+    try:
+        with cli_session() as session:
+            report = import_resources(session, path)
+    except PinganError as exc:
+        fail(exc.message)
+    _print_report(report)
+
+
+@units_app.command("list")
+def units_list(
+    type: Annotated[str | None, typer.Option(help="单位类型")] = None,
+    under: Annotated[str | None, typer.Option(help="区划代码")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """列出处置单位。"""
+    from pingan.unit.queries import list_units, unit_read
+    from pingan.user.scope import Scope
+
+    with cli_session() as session:
+        units, _ = list_units(
+            session, Scope(everything=True), type=type, under=under, limit=100_000
+        )
+        rows = [unit_read(u).model_dump() for u in units]
+    if as_json:
+        emit(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['id']}\t{row['type_name']}\t{row['name']}")
+
+
+def _operator(session: Session, username: str | None) -> Any:
+    from pingan.user.queries import get_user_by_username, to_actor
+    from pingan.user.scope import SYSTEM
+
+    if username is None:
+        return SYSTEM
+    user = get_user_by_username(session, username)
+    if user is None:
+        fail(f"用户 {username} 不存在")
+    return to_actor(session, user)
+
+
+@incident_app.command("create")
+def incident_create(
+    text: Annotated[str, typer.Option("--text", help="警情描述")],
+    place: Annotated[str, typer.Option(help="事发地区划代码")],
+    channel: Annotated[str, typer.Option(help="110/12345/grid/app/iot/walk_in")] = "110",
+    address: Annotated[str | None, typer.Option(help="地址")] = None,
+    code: Annotated[str | None, typer.Option(help="警情类别代码")] = None,
+    phone: Annotated[str | None, typer.Option(help="报警人电话")] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="以该用户身份登记")] = None,
+) -> None:
+    """登记一起警情。"""
+    from pydantic import ValidationError
+
+    from pingan.incident.actions import create_incident
+    from pingan.incident.queries import incident_read
+    from pingan.incident.schemas import IncidentCreate
+
+    try:
+        data = IncidentCreate(
+            channel=channel,
+            description=text,
+            place_code=place,
+            address=address,
+            code=code,
+            caller_phone=phone,
+        )
+        with cli_session() as session:
+            actor = _operator(session, as_user)
+            incident, _ = create_incident(session, actor=actor, data=data)
+            row = incident_read(incident, actor).model_dump(mode="json")
+    except ValidationError as exc:
+        fail("；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    except PinganError as exc:
+        fail(exc.message)
+    emit(row)
+
+
+@incident_app.command("list")
+def incident_list(
+    place: Annotated[str | None, typer.Option(help="区划代码")] = None,
+    state: Annotated[str | None, typer.Option(help="状态")] = None,
+    limit: Annotated[int, typer.Option(help="最多条数")] = 50,
+    as_user: Annotated[str | None, typer.Option("--as", help="以该用户身份查看")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """列出警情（按用户辖区）。"""
+    from pingan.incident.queries import incident_read, list_incidents
+    from pingan.incident.schemas import IncidentFilter
+
+    with cli_session() as session:
+        actor = _operator(session, as_user)
+        try:
+            items, _ = list_incidents(
+                session, actor, IncidentFilter(place=place, state=state), offset=0, limit=limit
+            )
+        except PinganError as exc:
+            fail(exc.message)
+        rows = [incident_read(i, actor).model_dump(mode="json") for i in items]
+    if as_json:
+        emit(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['number']}\t{row['state_name']}\t{row['description'][:40]}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="进程数")] = 1,
+) -> None:
+    """启动 API 与页面服务。"""
+    import uvicorn
+
+    ensure_database(load_settings())
+    console.print(f"Pingan 已启动：http://{host}:{port}/docs")
+    uvicorn.run(
+        "pingan.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@app.command("demo")
+def demo(
+    city: Annotated[str, typer.Option(help="演示城市区划代码")] = "330600",
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="建好后是否启动服务")
+    ] = True,
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+) -> None:
+    """建立演示库（浙江全省区划 + 一个城市的单位、力量和各角色用户），然后启动服务。"""
+    from pingan.demo.build import DEMO_PASSWORD, build_demo
+
+    settings = load_settings()
+    ensure_database(settings)
+    with cli_session(settings) as session:
+        try:
+            summary = build_demo(session, city_code=city, progress=progress_bar)
+        except PinganError as exc:
+            fail(exc.message)
+    console.print(
+        f"演示数据已就绪：{summary.units} 个单位，{summary.resources} 个力量，"
+        f"{summary.incidents} 起示例警情"
+    )
+    console.print("登录用户（密码均为 " + DEMO_PASSWORD + "）：")
+    for username, role, where in summary.users:
+        console.print(f"  {username:24s} {role:14s} {where}")
+    if serve_after:
+        serve(host=host, port=port, workers=1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,20 @@
+"""Every table, imported in one place so metadata is complete (for Alembic and tests)."""
+
+from pingan.area.models import Place
+from pingan.db.base import Base
+from pingan.incident.models import Incident, IncidentAssignment, IncidentEvent, IncidentSequence
+from pingan.unit.models import Resource, Unit, UnitCoverage
+from pingan.user.models import User
+
+__all__ = [
+    "Base",
+    "Incident",
+    "IncidentAssignment",
+    "IncidentEvent",
+    "IncidentSequence",
+    "Place",
+    "Resource",
+    "Unit",
+    "UnitCoverage",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The demo deployment: real Zhejiang divisions, units and users for one city."""

@@ -1,0 +1,49 @@
+"""Request dependencies: the request's unit of work and the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from pingan.config import Settings
+from pingan.db.session import session_scope
+from pingan.errors import Unauthenticated
+from pingan.user.queries import actor_for
+from pingan.user.scope import Actor
+from pingan.user.security import read_token
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent (durable once 2xx)."""
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+# scope="function": the commit happens before the response leaves, so a 201 means "on disk".
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_actor(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(bearer)],
+) -> Actor:
+    if not token:
+        raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
+    user_id = read_token(token, secret=settings.resolved_secret_key)
+    return actor_for(session, user_id)
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -1,0 +1,1 @@
+"""Gazetteer, place names and coordinate systems for Zhejiang (pure Python)."""

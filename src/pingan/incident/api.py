@@ -1,0 +1,111 @@
+"""Routes: incidents, their history and their lifecycle actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from pingan.deps import ActorDep, SessionDep
+from pingan.incident.actions import create_incident, transition
+from pingan.incident.history import verify_history
+from pingan.incident.lifecycle import TRANSITIONS
+from pingan.incident.queries import (
+    assignments_of,
+    event_read,
+    get_incident_or_raise,
+    incident_read,
+    list_events,
+    list_incidents,
+)
+from pingan.incident.schemas import (
+    EventRead,
+    IncidentCreate,
+    IncidentFilter,
+    IncidentRead,
+    TransitionRequest,
+)
+from pingan.pagination import MAX_PAGE_SIZE, Page
+
+router = APIRouter(prefix="/api/incidents", tags=["警情"])
+
+
+@router.post("", response_model=IncidentRead, status_code=201, summary="登记警情")
+def add_incident(
+    data: IncidentCreate, actor: ActorDep, session: SessionDep, response: Response
+) -> IncidentRead:
+    incident, created = create_incident(session, actor=actor, data=data)
+    if not created:
+        response.status_code = 200
+    return incident_read(incident, actor, assignments_of(session, [incident.id]).get(incident.id))
+
+
+@router.get("", response_model=Page[IncidentRead], summary="警情列表（按辖区）")
+def incidents(
+    actor: ActorDep,
+    session: SessionDep,
+    state: str | None = None,
+    channel: str | None = None,
+    code: str | None = None,
+    police: bool | None = None,
+    place: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> Page[IncidentRead]:
+    filters = IncidentFilter(
+        state=state,
+        channel=channel,
+        code=code,
+        police=police,
+        place=place,
+        since=since,
+        until=until,
+        q=q,
+    )
+    items, total = list_incidents(
+        session, actor, filters, offset=(page - 1) * page_size, limit=page_size
+    )
+    assigned = assignments_of(session, [i.id for i in items])
+    return Page(
+        items=[incident_read(i, actor, assigned.get(i.id)) for i in items],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/{ref}", response_model=IncidentRead, summary="查看警情（编号或 id）")
+def incident(ref: str, actor: ActorDep, session: SessionDep) -> IncidentRead:
+    found = get_incident_or_raise(session, actor, ref)
+    return incident_read(found, actor, assignments_of(session, [found.id]).get(found.id))
+
+
+@router.get("/{ref}/events", response_model=list[EventRead], summary="警情流转记录")
+def events(ref: str, actor: ActorDep, session: SessionDep) -> list[EventRead]:
+    found = get_incident_or_raise(session, actor, ref)
+    return [event_read(e) for e in list_events(session, found)]
+
+
+@router.get("/{ref}/verify", summary="校验流转记录未被篡改")
+def verify(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, object]:
+    found = get_incident_or_raise(session, actor, ref)
+    problems = verify_history(session, found)
+    return {"number": found.number, "intact": not problems, "problems": problems}
+
+
+@router.post(
+    "/{ref}/actions/{action}",
+    response_model=IncidentRead,
+    summary="流转操作",
+    description="可用操作：" + "、".join(f"{a}（{t.label}）" for a, t in TRANSITIONS.items()),
+)
+def act(
+    ref: str, action: str, body: TransitionRequest, actor: ActorDep, session: SessionDep
+) -> IncidentRead:
+    found = get_incident_or_raise(session, actor, ref)
+    transition(session, actor=actor, incident=found, action=action, payload=body.payload)
+    return incident_read(found, actor, assignments_of(session, [found.id]).get(found.id))

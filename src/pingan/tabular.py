@@ -1,0 +1,74 @@
+"""Reading rows from the files users bring: CSV (UTF-8 or GBK/GB18030), JSON and JSON Lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pingan.errors import InvalidInput
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode(data: bytes) -> str:
+    """Text of a file whose encoding the user may not know (UTF-8 first, then GB18030)."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput("文件编码无法识别（支持 UTF-8、GBK/GB18030）")
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(row number, row)``; row numbers are what a user sees in the file (header = 1)."""
+    if not path.exists():
+        raise InvalidInput(f"文件不存在：{path}")
+    text = decode(path.read_bytes())
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for number, row in enumerate(reader, start=2):
+            yield (
+                number,
+                {
+                    k.strip(): (v.strip() if isinstance(v, str) else v)
+                    for k, v in row.items()
+                    if k is not None
+                },
+            )
+    elif suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, {"__error__": f"JSON 无法解析：{exc.msg}"}
+                continue
+            yield number, value if isinstance(value, dict) else {"__error__": "每行须为 JSON 对象"}
+    elif suffix == ".json":
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"JSON 无法解析：第 {exc.lineno} 行 {exc.msg}") from exc
+        if not isinstance(value, list):
+            raise InvalidInput("JSON 文件须为对象数组")
+        for number, item in enumerate(value, start=1):
+            yield number, item if isinstance(item, dict) else {"__error__": "须为 JSON 对象"}
+    else:
+        raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl）")
+
+
+def split_list(value: Any) -> list[str]:
+    """A list from a JSON list or a ``;``/``；``/``|`` separated cell."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = str(value).replace("；", ";").replace("|", ";")
+    return [part.strip() for part in text.split(";") if part.strip()]

@@ -1,0 +1,1 @@
+"""Handling units (police stations, departments, towns, teams) and their resources."""
