@@ -49,7 +49,9 @@ def create_app(
     app = FastAPI(
         title="Pingan 平安 · 基层平安治理指挥平台",
         version=__version__,
-        description="警情接报、研判、分流、处置、回访与统计的开放平台。除登录外，所有接口需 Bearer 令牌。",
+        description=(
+            "警情接报、研判、分流、处置、回访与统计的开放平台。除登录外，所有接口需 Bearer 令牌。"
+        ),
     )
     app.state.settings = settings
     if session_factory is None:

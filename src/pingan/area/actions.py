@@ -18,13 +18,22 @@ BATCH = 2000
 
 
 class DivisionRecord(Protocol):
-    code: str
-    parent_code: str | None
-    level: str
-    name: str
-    nbs_code: str | None
-    lon: float | None
-    lat: float | None
+    """What a shipped division row offers (``geo.places_file.PlaceRecord`` is one)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def parent_code(self) -> str | None: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def nbs_code(self) -> str | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def lat(self) -> float | None: ...
 
 
 ANCESTOR_LEVELS = ("city", "county", "town", "village")

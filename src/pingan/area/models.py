@@ -1,4 +1,4 @@
-"""The place table. Ancestor codes are stored on each row so subtree reads are one indexed filter."""
+"""The place table. Each row stores its ancestors' codes, so a subtree read is one filter."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ def subtree_filter(level: str, code: str) -> ColumnElement[bool]:
     return Place.code == code
 
 
-def subtree_codes(level: str, code: str) -> Select[tuple[str]]:
+def subtree_codes(level: str, code: str) -> Select[Any]:
     """The codes of the place and every place under it, as a subquery."""
     return select(Place.code).where(subtree_filter(level, code))
 
@@ -99,7 +101,7 @@ def is_within(place: Place, ancestor: Place) -> bool:
         return True
     column = ANCESTOR_COLUMNS.get(ancestor.level)
     if column is not None:
-        return getattr(place, column) == ancestor.code
+        return bool(getattr(place, column) == ancestor.code)
     if ancestor.level == "village":
         return place.village_code == ancestor.code
     return False

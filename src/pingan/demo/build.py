@@ -276,12 +276,10 @@ def _users(session: Session, city: Place, county: Place) -> list[tuple[str, str,
         .where(Place.parent_code == county.code, Place.level == "town")
         .order_by(Place.code)
     )
+    assert station and dept and town
     village = session.scalar(
         select(Place)
-        .where(
-            Place.parent_code == town.code,  # type: ignore[union-attr]
-            Place.level == "village",
-        )
+        .where(Place.parent_code == town.code, Place.level == "village")
         .order_by(Place.code)
     )
     assert station and dept and town and village

@@ -262,6 +262,10 @@ class PlaceTree:
                 results.append(record)
         return results
 
+    def records(self) -> list[PlaceRecord]:
+        """Every division, sorted by code."""
+        return list(self._by_code.values())
+
     def stats(self) -> dict[str, int]:
         """Number of divisions per level, in :data:`LEVELS` order (levels with none are 0)."""
         counts = dict.fromkeys(LEVELS, 0)

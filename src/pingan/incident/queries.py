@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -15,8 +15,6 @@ from pingan.incident.schemas import AssignmentRead, EventRead, IncidentFilter, I
 from pingan.taxonomy import get_call_type
 from pingan.unit.models import Unit
 from pingan.user.scope import Actor, Scope, mask_name, mask_phone, scope_of
-
-T = TypeVar("T")
 
 PLACE_COLUMNS = ("city", "county", "town", "village")
 
@@ -46,7 +44,7 @@ def scope_condition(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
-def scoped(query: Select[tuple[T]], actor: Actor) -> Select[tuple[T]]:
+def scoped(query: Select[Any], actor: Actor) -> Select[Any]:
     return query.where(scope_condition(scope_of(actor)))
 
 
@@ -56,7 +54,7 @@ def get_incident_or_raise(session: Session, actor: Actor, ref: str | int) -> Inc
     condition = Incident.number == ref
     if ref.isdigit() and len(ref) < 12:
         condition = or_(condition, Incident.id == int(ref))
-    incident = session.scalar(scoped(select(Incident).where(condition), actor))
+    incident: Incident | None = session.scalar(scoped(select(Incident).where(condition), actor))
     if incident is None:
         raise NotFound(f"警情 {ref} 不存在或不在您的辖区内", field="incident")
     return incident

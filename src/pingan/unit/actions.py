@@ -23,7 +23,6 @@ from pingan.unit.schemas import (
     UnitUpdate,
 )
 
-
 ROW_ERRORS = (ValidationError, PinganError, ValueError, IntegrityError)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -14,10 +14,8 @@ from pingan.unit.models import UNIT_TYPES, Resource, Unit, UnitCoverage
 from pingan.unit.schemas import UnitRead
 from pingan.user.scope import Scope
 
-T = TypeVar("T")
 
-
-def _unit_scope(query: Select[tuple[T]], scope: Scope) -> Select[tuple[T]]:
+def _unit_scope(query: Select[Any], scope: Scope) -> Select[Any]:
     """Units seated in the user's jurisdiction (or the handler's own unit)."""
     if scope.everything:
         return query
@@ -49,7 +47,7 @@ def list_units(
 
 
 def get_unit_or_raise(session: Session, scope: Scope, unit_id: int) -> Unit:
-    unit = session.scalar(_unit_scope(select(Unit).where(Unit.id == unit_id), scope))
+    unit: Unit | None = session.scalar(_unit_scope(select(Unit).where(Unit.id == unit_id), scope))
     if unit is None:
         raise NotFound(f"单位 {unit_id} 不存在或不在您的辖区内", field="unit_id")
     return unit

@@ -1,0 +1,154 @@
+"""Recording incidents, moving them through their lifecycle, and refusing bad input."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.api.helpers import act, add_unit, report
+from tests.conftest import count_rows
+
+XINCHANG = "330624"
+
+
+def test_a_recorded_incident_gets_a_county_date_sequence_number(
+    client: TestClient, persona
+) -> None:
+    taker = persona("taker1", "call_taker", place=XINCHANG)
+    first = report(client, taker, address="南明街道七星路88号")
+    second = report(client, taker)
+    assert first["number"].startswith(XINCHANG) and len(first["number"]) == 6 + 8 + 5
+    assert int(second["number"][-5:]) == int(first["number"][-5:]) + 1
+    assert first["state"] == "received" and first["state_name"] == "已接报"
+    assert first["county_code"] == XINCHANG
+    assert first["lon"] is not None  # the county's point when no coordinates were given
+
+
+def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -> None:
+    admin = persona("adm", "admin", place="330000")
+    unit = add_unit(client, admin, name="南明派出所", type="police_station", place_code=XINCHANG)
+    dispatcher = persona("disp", "dispatcher", place=XINCHANG)
+    handler = persona("hand", "unit_handler", unit=unit["id"])
+    incident = report(client, dispatcher, code="201000")
+    number = incident["number"]
+    assert (
+        act(client, dispatcher, number, "triage", code="100100", police=True, urgency=2).status_code
+        == 200
+    )
+    assert act(client, dispatcher, number, "assign", units=[unit["id"]]).status_code == 200
+    for action, payload in (
+        ("sign_for", {}),
+        ("arrive", {}),
+        ("finish", {"result": "已立案侦查"}),
+        ("close", {}),
+    ):
+        response = act(client, handler, number, action, **payload)
+        assert response.status_code == 200, response.text
+    done = act(client, dispatcher, number, "call_back", satisfaction=2, solved=False).json()
+    assert done["state"] == "called_back" and done["solved"] is False and done["satisfaction"] == 2
+    assert done["initial_code"] == "201000" and done["final_code"] == "100100"
+    reopened = act(client, dispatcher, number, "reopen", reason="群众反映未解决").json()
+    assert reopened["state"] == "assigned"
+    events = client.get(f"/api/incidents/{number}/events", headers=dispatcher.headers).json()
+    assert [e["action"] for e in events] == [
+        "create",
+        "triage",
+        "assign",
+        "sign_for",
+        "arrive",
+        "finish",
+        "close",
+        "call_back",
+        "reopen",
+    ]
+    assert [e["seq"] for e in events] == list(range(1, 10))
+    assert events[3]["actor"] == "hand"
+    verified = client.get(f"/api/incidents/{number}/verify", headers=dispatcher.headers).json()
+    assert verified["intact"] is True
+
+
+def test_an_illegal_transition_is_409_and_names_what_is_allowed(
+    client: TestClient, persona, session: Session
+) -> None:
+    taker = persona("disp2", "dispatcher", place=XINCHANG)
+    incident = report(client, taker)
+    events_before = count_rows(session, "incident_event")
+    response = act(client, taker, incident["number"], "close")
+    assert response.status_code == 409
+    body = response.json()
+    assert "triage" in body["message"] and "cancel" in body["message"]
+    assert set(body["allowed"]) == {"triage", "merge", "cancel"}
+    unknown = act(client, taker, incident["number"], "teleport")
+    assert unknown.status_code == 409
+    assert count_rows(session, "incident_event") == events_before
+
+
+def test_bad_input_is_refused_with_the_field_named_and_nothing_written(
+    client: TestClient, persona, session: Session
+) -> None:
+    taker = persona("taker3", "call_taker", place=XINCHANG)
+    before = count_rows(session, "incident")
+    cases = [
+        ({"channel": "110", "description": "x" * 4001}, "description"),
+        ({"channel": "110", "description": "盗窃", "code": "123456"}, "code"),
+        ({"channel": "fax", "description": "盗窃"}, "channel"),
+        ({"channel": "110", "description": "盗窃", "lon": 116.4, "lat": 39.9}, "lon"),
+        ({"channel": "110", "description": "盗窃", "lon": 500, "lat": 30}, "lon"),
+        ({"channel": "110", "description": "盗窃", "lon": 120.9}, "经度"),
+        ({"channel": "110", "description": "盗窃", "place_code": "999999"}, "999999"),
+        ({"channel": "110", "description": "   "}, "description"),
+        ({"channel": "110", "description": "盗窃", "urgency": 9}, "urgency"),
+    ]
+    for body, mentioned in cases:
+        response = client.post("/api/incidents", json=body, headers=taker.headers)
+        assert 400 <= response.status_code < 500, (body, response.text)
+        assert mentioned in response.text, (body, response.text)
+    malformed = client.post(
+        "/api/incidents",
+        content=b'{"channel": "110", "description": ',
+        headers={**taker.headers, "Content-Type": "application/json"},
+    )
+    assert malformed.status_code == 422 and "JSON" in malformed.text
+    assert count_rows(session, "incident") == before
+
+
+def test_coordinates_in_gcj02_are_stored_as_wgs84(client: TestClient, persona) -> None:
+    taker = persona("taker4", "call_taker", place=XINCHANG)
+    made = report(client, taker, lon=120.9086, lat=29.5030, coord_system="gcj02")
+    # GCJ-02 is offset a few hundred metres from WGS-84 in Zhejiang.
+    assert 0.001 < abs(made["lon"] - 120.9086) < 0.01
+    assert 0.001 < abs(made["lat"] - 29.5030) < 0.01
+
+
+def test_the_same_source_record_is_never_recorded_twice(client: TestClient, persona) -> None:
+    taker = persona("taker5", "call_taker", place=XINCHANG)
+    body = {"channel": "12345", "description": "小区噪音扰民", "external_id": "ZJ12345-0001"}
+    first = client.post("/api/incidents", json=body, headers=taker.headers)
+    again = client.post("/api/incidents", json=body, headers=taker.headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["number"] == again.json()["number"]
+
+
+def test_merging_a_duplicate_points_to_the_original(client: TestClient, persona) -> None:
+    taker = persona("taker6", "call_taker", place=XINCHANG)
+    original = report(client, taker, description="七星路两车相撞")
+    duplicate = report(client, taker, description="七星路有车祸")
+    merged = act(client, taker, duplicate["number"], "merge", into=original["number"]).json()
+    assert merged["state"] == "merged" and merged["merged_into"] == original["number"]
+    assert act(client, taker, duplicate["number"], "triage").status_code == 409
+
+
+def test_listing_filters_and_pages(client: TestClient, persona) -> None:
+    taker = persona("taker7", "call_taker", place=XINCHANG)
+    for n in range(5):
+        report(client, taker, description=f"第{n}起 电动车被盗", channel="110")
+    report(client, taker, description="路灯不亮", channel="12345")
+    page = client.get("/api/incidents?channel=110&page_size=2&page=2", headers=taker.headers).json()
+    assert page["total"] == 5 and len(page["items"]) == 2 and page["page"] == 2
+    found = client.get("/api/incidents?q=路灯", headers=taker.headers).json()
+    assert [i["description"] for i in found["items"]] == ["路灯不亮"]
+    # A user's text is a bound parameter: SQL in it is just text that matches nothing.
+    sneaky = client.get("/api/incidents?q=%27%20OR%201%3D1%20--", headers=taker.headers).json()
+    assert sneaky["total"] == 0
+    percent = client.get("/api/incidents?q=%25", headers=taker.headers).json()
+    assert percent["total"] == 0

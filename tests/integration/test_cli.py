@@ -1,0 +1,95 @@
+"""The ``pingan`` command on a fresh database, as a new user would run it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pingan.cli import app
+from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fresh_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    url, pg_name = new_database_url(request.param, tmp_path_factory.mktemp("cli"))
+    yield url
+    if pg_name:
+        _drop_pg_database(pg_name)
+
+
+@pytest.fixture
+def env(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PINGAN_DATABASE_URL", fresh_db)
+    monkeypatch.setenv("PINGAN_DATA_DIR", str(tmp_path))
+    return fresh_db
+
+
+def run(*args: str, stdin: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_demo_builds_the_database_and_the_places_are_all_there(env: str) -> None:
+    out = runner.invoke(app, ["demo", "--no-serve"])
+    assert out.exit_code == 0, out.output
+    assert "admin" in out.output and "pingan-demo" in out.output
+    stats = json.loads(run("places", "stats", "--json"))
+    assert stats["province"] == 1 and stats["city"] == 11 and stats["county"] == 90
+    assert stats["town"] >= 1360 and stats["village"] >= 25000
+    counties = json.loads(run("places", "list", "--level", "county", "--under", "330600", "--json"))
+    assert len(counties) == 6 and {c["name"] for c in counties} >= {"新昌县", "柯桥区"}
+    units = json.loads(
+        run("units", "list", "--under", "330624", "--type", "police_station", "--json")
+    )
+    assert len(units) >= 6 and all("派出所" in u["name"] for u in units)
+    # Running the demo again adds nothing.
+    again = runner.invoke(app, ["demo", "--no-serve"])
+    assert again.exit_code == 0
+    assert len(
+        json.loads(run("units", "list", "--under", "330624", "--type", "police_station", "--json"))
+    ) == len(units)
+
+
+def test_user_add_reads_the_password_from_stdin_and_can_sign_in(env: str) -> None:
+    run("db", "upgrade")
+    run(
+        "user", "add", "zhou_xc", "--role", "call_taker", "--place", "330624", stdin="s3cret-pass\n"
+    )
+    short = runner.invoke(
+        app, ["user", "add", "weak", "--role", "analyst", "--place", "330624"], input="123\n"
+    )
+    assert short.exit_code != 0 and "password" in short.output
+    made = json.loads(
+        run(
+            "incident",
+            "create",
+            "--as",
+            "zhou_xc",
+            "--text",
+            "报警人称手机被盗",
+            "--place",
+            "330624001",
+            "--phone",
+            "13812345678",
+        )
+    )
+    assert made["number"].startswith("330624") and made["state"] == "received"
+    listed = json.loads(run("incident", "list", "--as", "zhou_xc", "--json"))
+    assert made["number"] in [i["number"] for i in listed]
+
+
+def test_bad_arguments_get_a_clear_message(env: str) -> None:
+    run("db", "upgrade")
+    result = runner.invoke(app, ["places", "list", "--level", "planet"])
+    assert result.exit_code == 2 and "planet" in result.output
+    result = runner.invoke(app, ["incident", "create", "--text", "x", "--place", "999999"])
+    assert result.exit_code == 2 and "999999" in result.output
