@@ -1,0 +1,35 @@
+"""Run every benchmark: ``python -m bench [name ...]``."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = ("intake",)
+RESULTS = Path(__file__).parent / "results"
+
+
+def main(names: list[str]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    for name in names or BENCHMARKS:
+        module = importlib.import_module(f"bench.{name}")
+        started = time.perf_counter()
+        figures = module.run()
+        figures["_machine"] = {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        (RESULTS / f"{name}.json").write_text(
+            json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        print(f"== {name}")
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
