@@ -25,7 +25,8 @@ def _commands(group: typer.main.TyperGroup | object, prefix: str = "") -> list[s
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
-        assert f"PINGAN_{name.upper()}" in text, f"PINGAN_{name.upper()} missing from configuration.md"
+        variable = f"PINGAN_{name.upper()}"
+        assert variable in text, f"{variable} missing from docs/configuration.md"
 
 
 def test_every_cli_command_is_documented() -> None:
