@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from pingan.deps import ActorDep, SessionDep
 from pingan.incident.actions import create_incident, transition
+from pingan.incident.duplicates import find_duplicates, find_repeats
 from pingan.incident.history import verify_history
 from pingan.incident.lifecycle import TRANSITIONS
 from pingan.incident.queries import (
@@ -95,6 +97,34 @@ def verify(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, object]:
     found = get_incident_or_raise(session, actor, ref)
     problems = verify_history(session, found)
     return {"number": found.number, "intact": not problems, "problems": problems}
+
+
+@router.get("/{ref}/duplicates", summary="疑似重复警情与重复报警")
+def duplicates(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, object]:
+    found = get_incident_or_raise(session, actor, ref)
+    candidates = find_duplicates(
+        session,
+        actor,
+        text=found.description,
+        at=found.reported_at,
+        lon=found.lon,
+        lat=found.lat,
+        place_code=found.place_code,
+        code=found.final_code,
+        exclude_id=found.id,
+    )
+    repeats = find_repeats(
+        session,
+        actor,
+        at=found.reported_at,
+        phone=found.caller_phone,
+        address=found.address,
+        exclude_id=found.id,
+    )
+    return {
+        "duplicates": [asdict(c) for c in candidates],
+        "repeats": [asdict(r) for r in repeats],
+    }
 
 
 @router.post(
