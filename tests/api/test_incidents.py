@@ -152,3 +152,21 @@ def test_listing_filters_and_pages(client: TestClient, persona) -> None:
     assert sneaky["total"] == 0
     percent = client.get("/api/incidents?q=%25", headers=taker.headers).json()
     assert percent["total"] == 0
+
+
+def test_a_retried_request_with_the_same_idempotency_key_creates_nothing_new(
+    client: TestClient, persona, session: Session
+) -> None:
+    taker = persona("taker8", "call_taker", place=XINCHANG)
+    body = {"channel": "110", "description": "报警人称被盗"}
+    headers = {**taker.headers, "Idempotency-Key": "req-7f3a"}
+    first = client.post("/api/incidents", json=body, headers=headers)
+    before = count_rows(session, "incident_event")
+    retry = client.post("/api/incidents", json=body, headers=headers)
+    assert first.status_code == 201 and retry.status_code == 200
+    assert retry.json()["number"] == first.json()["number"]
+    assert count_rows(session, "incident_event") == before
+    other = client.post(
+        "/api/incidents", json=body, headers={**taker.headers, "Idempotency-Key": "req-8"}
+    )
+    assert other.status_code == 201 and other.json()["number"] != first.json()["number"]

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
@@ -55,23 +56,57 @@ def _resolve_place(session: Session, actor: Actor, data: IncidentCreate) -> Plac
     return get_place_or_raise(session, actor.place_code) if actor.place_code else None
 
 
-def create_incident(
-    session: Session, *, actor: Actor, data: IncidentCreate
-) -> tuple[Incident, bool]:
-    """Record a new incident (state ``received``). Returns ``(incident, created)``.
-
-    The same source record (``channel`` + ``external_id``) is never recorded twice: a repeat
-    returns the incident made the first time, with ``created`` false.
-    """
-    require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
+def _existing(
+    session: Session, actor: Actor, data: IncidentCreate, idempotency_key: str | None
+) -> Incident | None:
+    """The incident this same request (or source record) already created, if any."""
+    if idempotency_key and actor.id is not None:
+        found = session.scalar(
+            select(Incident).where(
+                Incident.created_by == actor.id, Incident.idempotency_key == idempotency_key
+            )
+        )
+        if found is not None:
+            return found
     if data.external_id:
-        existing = session.scalar(
+        return session.scalar(
             select(Incident).where(
                 Incident.channel == data.channel, Incident.external_id == data.external_id
             )
         )
-        if existing is not None:
-            return existing, False
+    return None
+
+
+def create_incident(
+    session: Session,
+    *,
+    actor: Actor,
+    data: IncidentCreate,
+    idempotency_key: str | None = None,
+) -> tuple[Incident, bool]:
+    """Record a new incident (state ``received``). Returns ``(incident, created)``.
+
+    A retried request (same ``idempotency_key`` from the same user) or the same source record
+    (``channel`` + ``external_id``) is never recorded twice: the repeat returns the incident made
+    the first time, with ``created`` false, even when the two race each other.
+    """
+    require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
+    existing = _existing(session, actor, data, idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            return _insert_incident(session, actor, data, idempotency_key), True
+    except IntegrityError:
+        existing = _existing(session, actor, data, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _insert_incident(
+    session: Session, actor: Actor, data: IncidentCreate, idempotency_key: str | None
+) -> Incident:
     place = _resolve_place(session, actor, data)
     lon, lat = data.lon, data.lat
     if lon is not None and lat is not None:
@@ -94,6 +129,7 @@ def create_incident(
     incident = Incident(
         number=next_number(session, area_code=area, when=now),
         external_id=data.external_id,
+        idempotency_key=idempotency_key,
         channel=data.channel,
         reported_at=reported_at,
         created_at=now,
@@ -135,7 +171,7 @@ def create_incident(
         payload=payload,
         at=now,
     )
-    return incident, True
+    return incident
 
 
 def _clean_payload(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from pingan.deps import ActorDep, SessionDep
 from pingan.incident.actions import create_incident, transition
@@ -35,9 +35,20 @@ router = APIRouter(prefix="/api/incidents", tags=["警情"])
 
 @router.post("", response_model=IncidentRead, status_code=201, summary="登记警情")
 def add_incident(
-    data: IncidentCreate, actor: ActorDep, session: SessionDep, response: Response
+    data: IncidentCreate,
+    actor: ActorDep,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=100, description="Retry-safe key: the same key returns the same incident."
+        ),
+    ] = None,
 ) -> IncidentRead:
-    incident, created = create_incident(session, actor=actor, data=data)
+    incident, created = create_incident(
+        session, actor=actor, data=data, idempotency_key=idempotency_key
+    )
     if not created:
         response.status_code = 200
     return incident_read(incident, actor, assignments_of(session, [incident.id]).get(incident.id))

@@ -38,6 +38,8 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(80))
+    # The client's Idempotency-Key: a retried request returns the incident made the first time.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(12), index=True)
     reported_at: Mapped[dt.datetime] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -73,6 +75,7 @@ class Incident(Base):
 
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
+        UniqueConstraint("created_by", "idempotency_key"),
         Index("ix_incident_county_reported", "county_code", "reported_at"),
     )
 
