@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +20,8 @@ from pingan.db.engine import make_engine
 from pingan.db.session import make_sessionmaker
 from pingan.errors import Conflict, Forbidden, InvalidInput, NotFound, PinganError, Unauthenticated
 from pingan.incident.api import router as incident_router
+from pingan.incident.api import triage_router
+from pingan.triage import triage
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
 from pingan.user.api import router as user_router
@@ -36,11 +41,20 @@ STATUS = {
 }
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Load the triage model and gazetteer before taking requests, so the first call-taker of
+    the day does not wait for them."""
+    triage("启动预热：新昌县南明街道")
+    yield
+
+
 def create_app(
     settings: Settings | None = None, *, session_factory: sessionmaker[Session] | None = None
 ) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
+        lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
         title="Pingan 平安 · 基层平安治理指挥平台",
@@ -92,6 +106,7 @@ def create_app(
     app.include_router(area_router)
     app.include_router(unit_router)
     app.include_router(incident_router)
+    app.include_router(triage_router)
     return app
 
 

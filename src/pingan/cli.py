@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from pingan.config import Settings, load_settings
 from pingan.errors import PinganError
+from pingan.geo import commands as geo_commands
+from pingan.triage import commands as triage_commands
 
 app = typer.Typer(help="Pingan 平安：基层平安治理指挥平台", no_args_is_help=True)
 db_app = typer.Typer(help="数据库：迁移", no_args_is_help=True)
@@ -28,6 +30,23 @@ app.add_typer(places_app, name="places")
 app.add_typer(user_app, name="user")
 app.add_typer(units_app, name="units")
 app.add_typer(incident_app, name="incident")
+eval_app = typer.Typer(help="评测：在真实标注数据上测准确率", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+# Triage and address understanding live in pure packages; their commands are mounted here.
+app.command("triage", help="逐行研判：stdin 读 JSON 行 {id,text,address?}，stdout 写结果")(
+    triage_commands.triage_command
+)
+app.command("train", help="用自有标注数据训练分类模型（CSV/JSONL：text、code）")(
+    triage_commands.train_command
+)
+app.command("geocode", help="逐行地址解析：stdin 读 JSON 行 {id,address}，stdout 写 place")(
+    geo_commands.geocode
+)
+eval_app.command("triage", help="评测研判：准确率、宏F1、各类查准查全、混淆、校准")(
+    triage_commands.eval_command
+)
+eval_app.command("address", help="评测地址解析（NAACL 字符/BIO 格式）")(geo_commands.eval_address)
 
 console = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]

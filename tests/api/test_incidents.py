@@ -19,8 +19,10 @@ def test_a_recorded_incident_gets_a_county_date_sequence_number(
     second = report(client, taker)
     assert first["number"].startswith(XINCHANG) and len(first["number"]) == 6 + 8 + 5
     assert int(second["number"][-5:]) == int(first["number"][-5:]) + 1
-    assert first["state"] == "received" and first["state_name"] == "已接报"
-    assert first["county_code"] == XINCHANG
+    # Triage ran on arrival: the incident is triaged and placed from its address.
+    assert first["state"] == "triaged" and first["state_name"] == "已研判"
+    assert first["county_code"] == XINCHANG and first["town_code"] == "330624001"
+    assert second["place_code"] == XINCHANG  # no address: the call-taker's county
     assert first["lon"] is not None  # the county's point when no coordinates were given
 
 
@@ -46,12 +48,14 @@ def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -
         assert response.status_code == 200, response.text
     done = act(client, dispatcher, number, "call_back", satisfaction=2, solved=False).json()
     assert done["state"] == "called_back" and done["solved"] is False and done["satisfaction"] == 2
-    assert done["initial_code"] == "201000" and done["final_code"] == "100100"
+    # The model's first suggestion is kept beside the final category.
+    assert done["initial_code"] == incident["initial_code"] and done["final_code"] == "100100"
     reopened = act(client, dispatcher, number, "reopen", reason="群众反映未解决").json()
     assert reopened["state"] == "assigned"
     events = client.get(f"/api/incidents/{number}/events", headers=dispatcher.headers).json()
     assert [e["action"] for e in events] == [
         "create",
+        "triage",
         "triage",
         "assign",
         "sign_for",
@@ -61,8 +65,9 @@ def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -
         "call_back",
         "reopen",
     ]
-    assert [e["seq"] for e in events] == list(range(1, 10))
-    assert events[3]["actor"] == "hand"
+    assert [e["seq"] for e in events] == list(range(1, 11))
+    assert events[1]["payload"]["source"] == "human"  # the dispatcher gave a code on creation
+    assert events[4]["actor"] == "hand"
     verified = client.get(f"/api/incidents/{number}/verify", headers=dispatcher.headers).json()
     assert verified["intact"] is True
 
@@ -77,7 +82,7 @@ def test_an_illegal_transition_is_409_and_names_what_is_allowed(
     assert response.status_code == 409
     body = response.json()
     assert "triage" in body["message"] and "cancel" in body["message"]
-    assert set(body["allowed"]) == {"triage", "merge", "cancel"}
+    assert set(body["allowed"]) == {"triage", "assign", "merge", "cancel"}
     unknown = act(client, taker, incident["number"], "teleport")
     assert unknown.status_code == 409
     assert count_rows(session, "incident_event") == events_before

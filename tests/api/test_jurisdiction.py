@@ -40,7 +40,7 @@ def test_a_county_user_cannot_reach_another_countys_incident(client: TestClient,
     assert other["total"] == 0
     # And the incident is untouched.
     again = client.get(f"/api/incidents/{foreign['number']}", headers=admin.headers).json()
-    assert again["state"] == "received"
+    assert again["state"] == foreign["state"] == "triaged"
 
 
 def test_a_user_cannot_file_an_incident_outside_their_county(client: TestClient, persona) -> None:

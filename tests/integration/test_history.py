@@ -141,9 +141,10 @@ def test_an_edit_behind_the_databases_back_breaks_the_chain(session: Session, ba
             text("ALTER TABLE incident_event DISABLE TRIGGER incident_event_append_only")
         )
     session.execute(
-        text("UPDATE incident_event SET payload = :p WHERE seq = 2"), {"p": '{"code": "200200"}'}
+        text("UPDATE incident_event SET payload = :p WHERE seq = 3"), {"p": '{"code": "200200"}'}
     )
     session.expire_all()
     problems = verify_history(session, incident)
-    assert any("事件 2" in p for p in problems)
-    assert len(events_of(session, incident.id)) == 2
+    assert any("事件 3" in p for p in problems)
+    assert not any("事件 2" in p for p in problems)  # the events before it are still good
+    assert len(events_of(session, incident.id)) == 3

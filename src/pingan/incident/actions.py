@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
-from pingan.area.queries import get_place_or_raise
+from pingan.area.queries import get_place_or_raise, is_within
 from pingan.db.base import utcnow
 from pingan.errors import Conflict, InvalidInput
 from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
@@ -27,6 +27,8 @@ from pingan.incident.models import Incident, IncidentAssignment
 from pingan.incident.numbering import next_number
 from pingan.incident.queries import get_incident_or_raise
 from pingan.incident.schemas import IncidentCreate, check_code
+from pingan.taxonomy import get_call_type
+from pingan.triage import Triage, triage
 from pingan.unit.models import Unit
 from pingan.user.queries import require_within_jurisdiction
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
@@ -50,10 +52,26 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 MAX_NOTE = 1000
 
 
-def _resolve_place(session: Session, actor: Actor, data: IncidentCreate) -> Place | None:
+def _resolve_place(
+    session: Session, actor: Actor, data: IncidentCreate, suggested: str | None
+) -> Place | None:
+    """The explicit place; else the place triage read from the address (if it lies in the
+    user's jurisdiction); else the user's home place."""
     if data.place_code:
         return require_within_jurisdiction(session, actor, data.place_code)
+    if suggested:
+        place = session.get(Place, suggested)
+        home = session.get(Place, actor.place_code) if actor.place_code else None
+        if place is not None and (
+            home is None or actor.role == "citizen" or is_within(place, home)
+        ):
+            return place
     return get_place_or_raise(session, actor.place_code) if actor.place_code else None
+
+
+def suggest(data: IncidentCreate, default_place: str | None) -> Triage:
+    """What triage proposes for the text and address (the model's initial suggestion)."""
+    return triage(data.description, data.address, default_place)
 
 
 def _existing(
@@ -83,12 +101,16 @@ def create_incident(
     actor: Actor,
     data: IncidentCreate,
     idempotency_key: str | None = None,
+    default_place: str | None = None,
 ) -> tuple[Incident, bool]:
     """Record a new incident (state ``received``). Returns ``(incident, created)``.
 
     A retried request (same ``idempotency_key`` from the same user) or the same source record
     (``channel`` + ``external_id``) is never recorded twice: the repeat returns the incident made
     the first time, with ``created`` false, even when the two race each other.
+
+    Triage runs on every new incident: its suggestion is kept as the initial category beside the
+    final one (the human's, when given), so accuracy in production can be measured from the data.
     """
     require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
     existing = _existing(session, actor, data, idempotency_key)
@@ -96,7 +118,8 @@ def create_incident(
         return existing, False
     try:
         with session.begin_nested():
-            return _insert_incident(session, actor, data, idempotency_key), True
+            suggestion = suggest(data, actor.place_code or default_place)
+            return _insert_incident(session, actor, data, idempotency_key, suggestion), True
     except IntegrityError:
         existing = _existing(session, actor, data, idempotency_key)
         if existing is None:
@@ -105,9 +128,14 @@ def create_incident(
 
 
 def _insert_incident(
-    session: Session, actor: Actor, data: IncidentCreate, idempotency_key: str | None
+    session: Session,
+    actor: Actor,
+    data: IncidentCreate,
+    idempotency_key: str | None,
+    suggestion: Triage,
 ) -> Incident:
-    place = _resolve_place(session, actor, data)
+    suggested_place = suggestion.place["code"] if suggestion.place else None
+    place = _resolve_place(session, actor, data, suggested_place)
     lon, lat = data.lon, data.lat
     if lon is not None and lat is not None:
         lon, lat = to_wgs84(lon, lat, data.coord_system)
@@ -146,21 +174,14 @@ def _insert_incident(
         lon=lon,
         lat=lat,
         state="received",
-        initial_code=data.code,
-        final_code=data.code,
-        police=data.police,
-        urgency=data.urgency,
+        initial_code=suggestion.code,
+        final_code=suggestion.code,
+        police=suggestion.police,
+        urgency=suggestion.urgency,
         updated_at=now,
     )
     session.add(incident)
     session.flush()
-    payload = {
-        "channel": data.channel,
-        "place_code": place.code,
-        "initial_code": data.code,
-        "police": data.police,
-        "urgency": data.urgency,
-    }
     append_event(
         session,
         incident=incident,
@@ -168,10 +189,51 @@ def _insert_incident(
         action="create",
         from_state=None,
         to_state="received",
-        payload=payload,
+        payload={
+            "channel": data.channel,
+            "place_code": place.code,
+            "initial_code": suggestion.code,
+        },
         at=now,
     )
+    _record_triage(session, actor, incident, data, suggestion)
     return incident
+
+
+TRIAGE_ACTOR = Actor(id=None, username="triage", role="admin")
+
+
+def _record_triage(
+    session: Session, actor: Actor, incident: Incident, data: IncidentCreate, suggestion: Triage
+) -> None:
+    """The triage event: the model's suggestion, and the person's choice where they made one."""
+    human = actor.role in ACTION_ROLES["triage"] and (
+        data.code is not None or data.police is not None or data.urgency is not None
+    )
+    code = (data.code if human else None) or suggestion.code
+    call_type = get_call_type(code)
+    police = data.police if human and data.police is not None else None
+    if police is None:
+        police = (
+            suggestion.police if code == suggestion.code or call_type is None else call_type.police
+        )
+    payload: dict[str, Any] = {
+        "code": code,
+        "suggested_code": suggestion.code,
+        "police": police,
+        "urgency": (data.urgency if human else None) or suggestion.urgency,
+        "confidence": suggestion.confidence,
+        "gov_category": suggestion.gov_category,
+        "department": suggestion.department,
+        "source": "human" if human else "model",
+    }
+    transition(
+        session,
+        actor=actor if human else TRIAGE_ACTOR,
+        incident=incident,
+        action="triage",
+        payload=payload,
+    )
 
 
 def _clean_payload(

@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from pingan.deps import ActorDep, SessionDep
+from pingan.db.base import utcnow
+from pingan.deps import ActorDep, SessionDep, SettingsDep
+from pingan.geo.coords import to_wgs84
 from pingan.incident.actions import create_incident, transition
 from pingan.incident.duplicates import find_duplicates, find_repeats
 from pingan.incident.history import verify_history
@@ -27,8 +29,11 @@ from pingan.incident.schemas import (
     IncidentFilter,
     IncidentRead,
     TransitionRequest,
+    TriageRequest,
 )
 from pingan.pagination import MAX_PAGE_SIZE, Page
+from pingan.triage import triage
+from pingan.user.scope import CAN_CREATE_INCIDENTS, require_role
 
 router = APIRouter(prefix="/api/incidents", tags=["警情"])
 
@@ -38,6 +43,7 @@ def add_incident(
     data: IncidentCreate,
     actor: ActorDep,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: Annotated[
         str | None,
@@ -47,7 +53,11 @@ def add_incident(
     ] = None,
 ) -> IncidentRead:
     incident, created = create_incident(
-        session, actor=actor, data=data, idempotency_key=idempotency_key
+        session,
+        actor=actor,
+        data=data,
+        idempotency_key=idempotency_key,
+        default_place=settings.default_place,
     )
     if not created:
         response.status_code = 200
@@ -150,3 +160,38 @@ def act(
     found = get_incident_or_raise(session, actor, ref)
     transition(session, actor=actor, incident=found, action=action, payload=body.payload)
     return incident_read(found, actor, assignments_of(session, [found.id]).get(found.id))
+
+
+triage_router = APIRouter(tags=["研判"])
+
+
+@triage_router.post("/api/triage", summary="研判建议（接警表单实时调用）")
+def suggest_triage(
+    body: TriageRequest, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> dict[str, object]:
+    """Category, police or not, urgency, place and evidence for a text being typed, with the
+    open incidents it may duplicate and whether the caller or address keeps calling."""
+    require_role(actor, CAN_CREATE_INCIDENTS, "使用研判")
+    result = triage(body.text, body.address, actor.place_code or settings.default_place)
+    lon, lat = body.lon, body.lat
+    if lon is not None and lat is not None:
+        lon, lat = to_wgs84(lon, lat, body.coord_system)
+    elif result.place:
+        lon, lat = result.place.get("lon"), result.place.get("lat")
+    now = utcnow()
+    candidates = find_duplicates(
+        session,
+        actor,
+        text=body.text,
+        at=now,
+        lon=lon,
+        lat=lat,
+        place_code=result.place["code"] if result.place else None,
+        code=result.code,
+    )
+    repeats = find_repeats(session, actor, at=now, phone=body.caller_phone, address=body.address)
+    return {
+        "triage": result.to_dict(),
+        "duplicates": [asdict(c) for c in candidates],
+        "repeats": [asdict(r) for r in repeats],
+    }

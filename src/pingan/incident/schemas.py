@@ -72,6 +72,24 @@ class IncidentCreate(BaseModel):
         return self
 
 
+class TriageRequest(BaseModel):
+    """What the call-taker has typed so far."""
+
+    text: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    address: str | None = Field(None, max_length=MAX_ADDRESS)
+    caller_phone: str | None = Field(None, max_length=32)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("文本不能为空")
+        return value
+
+
 class TransitionRequest(BaseModel):
     """An action on an incident with what it needs, e.g. ``{"reason": "不属本单位职责"}``."""
 

@@ -1,0 +1,227 @@
+"""Rules applied on top of the model where the text is explicit.
+
+- Danger rules (a table): a signal that life or safety is at risk now sets urgency 1, whatever the
+  model says.  A signal that is negated ("无人受伤", "没有起火") or already over ("已扑灭",
+  "已找到") does not count.
+- Threshold rules: theft, fraud, snatching and extortion are criminal cases (10xxxx) above the
+  amount that makes them 数额较大, or with an aggravating circumstance, and public-order cases
+  (20xxxx) below it; an injury at the level of 轻伤 or worse makes a fight a 伤害案.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# --- danger ------------------------------------------------------------------------------------
+
+_CLAUSE_END = re.compile(r"[,，。.;；!！?？\n]")
+NEGATORS = ("无人", "没有", "没人", "并未", "未", "无", "没", "不是", "并非", "否认", "不")
+RESOLVED = (
+    "已扑灭",
+    "已经扑灭",
+    "已被扑灭",
+    "扑灭了",
+    "火已灭",
+    "已救出",
+    "已被救出",
+    "已经救出",
+    "救出来了",
+    "已获救",
+    "已脱险",
+    "已脱困",
+    "已上岸",
+    "已找到",
+    "已经找到",
+    "找到了",
+    "已回家",
+    "已经回家",
+)
+
+
+@dataclass(frozen=True)
+class DangerRule:
+    """A danger signal: ``pattern`` must match and, when given, ``also`` must match too."""
+
+    name: str
+    label: str
+    pattern: str
+    also: str | None = None
+    urgency: int = 1
+
+    def compiled(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+
+DANGER_RULES: tuple[DangerRule, ...] = (
+    DangerRule(
+        "weapon",
+        "持刀枪器械",
+        r"持刀|拿刀|拿着刀|菜刀|砍刀|水果刀|匕首|西瓜刀|刀捅|捅人|捅伤|砍人|砍伤|手枪|猎枪|气枪|开枪|枪支|持枪|持械|拿棍|铁棍|钢管|斧头",
+    ),
+    DangerRule(
+        "fire", "起火冒烟", r"起火|着火|着了火|失火|冒烟|冒浓烟|浓烟|火很大|火势|烧起来|明火|爆燃"
+    ),
+    DangerRule(
+        "explosion_gas",
+        "爆炸或燃气泄漏",
+        r"爆炸|煤气泄漏|燃气泄漏|液化气泄漏|闻到煤气|闻到燃气|煤气味",
+    ),
+    DangerRule("trapped", "人员被困", r"被困|困在|卡在|被压|压在.{0,4}下面|出不来"),
+    DangerRule(
+        "drowning", "落水溺水", r"落水|溺水|掉进河|掉进水|掉到河|掉入河|掉水里|掉河里|掉进湖|沉下去"
+    ),
+    DangerRule(
+        "suicide",
+        "自杀风险",
+        r"跳楼|轻生|割腕|喝农药|喝了农药|服毒|吃安眠药|吃了安眠药|上吊|跳河|跳江|跳海|烧炭|想自杀|要自杀|自杀|不想活",
+    ),
+    DangerRule(
+        "domestic_violence_now",
+        "家暴进行中",
+        r"家暴|家庭暴力|打老婆|打妻子|打父母|打孩子"
+        r"|(?:老公|丈夫|前夫|男朋友|老婆|妻子|儿子|女儿|爸爸|父亲|继父|妈妈|母亲)"
+        r"(?:正在|还在|一直在|又在|在)?(?:打|殴打|掐|砍|拿刀)",
+        also=r"正在|还在|一直在|又在|现在|在打|打死|救命|打我",
+    ),
+    DangerRule(
+        "missing_child_or_elder",
+        "儿童或老人走失",
+        r"(孩子|小孩|儿子|女儿|孙子|孙女|外孙|宝宝|小朋友|学生|老人|老太|老头|母亲|父亲|爷爷|奶奶|外公|外婆|老母亲|老父亲|[0-9一二三四五六七八九十]+岁)",
+        also=r"走失|走丢|丢了|不见了|找不到|失踪|失联|联系不上|没回家|未回家|没有回家",
+    ),
+    DangerRule(
+        "crime_in_progress",
+        "正在发生",
+        r"正在(?:偷|抢|打|砸|撬|砍|追|殴打|闹事|行凶|实施)|还在打|还在砸|还在偷|还在闹|嫌疑人还在|小偷还在|人还在现场|对方还在|还没走|正在被|在追我|堵在门口",
+    ),
+    DangerRule(
+        "life_signs",
+        "伤情危重",
+        r"昏迷|不省人事|没有呼吸|没呼吸|心跳停|大出血|流了很多血|血流不止|抽搐|口吐白沫|快不行了|生命危险|重伤|受伤",
+        urgency=1,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule: str
+    label: str
+    match: str
+    urgency: int
+
+
+_PATTERN_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    compiled = _PATTERN_CACHE.get(pattern)
+    if compiled is None:
+        compiled = _PATTERN_CACHE[pattern] = re.compile(pattern)
+    return compiled
+
+
+def _clause_start(text: str, position: int) -> int:
+    start = 0
+    for match in _CLAUSE_END.finditer(text, 0, position):
+        start = match.end()
+    return start
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Whether the words at [start, end) are negated in their clause or said to be over."""
+    clause_from = _clause_start(text, start)
+    before = text[max(clause_from, start - 4) : start]
+    if any(before.endswith(word) or word in before[-3:] for word in NEGATORS):
+        return True
+    after = text[end : end + 16]
+    return any(word in after for word in RESOLVED)
+
+
+def danger_hits(text: str) -> list[RuleHit]:
+    """Danger rules whose signal occurs un-negated in the (folded) text."""
+    hits: list[RuleHit] = []
+    for rule in DANGER_RULES:
+        for match in rule.compiled().finditer(text):
+            if negated(text, match.start(), match.end()):
+                continue
+            if rule.also is not None:
+                window = text[max(0, match.start() - 20) : match.end() + 24]
+                also = _compiled(rule.also).search(window)
+                if also is None:
+                    continue
+                absolute = max(0, match.start() - 20) + also.start()
+                if negated(text, absolute, absolute + len(also.group())):
+                    continue
+            hits.append(RuleHit(rule.name, rule.label, match.group(), rule.urgency))
+            break
+    return hits
+
+
+# --- amount and injury thresholds ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """Criminal code at or above ``threshold`` yuan or with an aggravating word, else public
+    order."""
+
+    name: str
+    criminal: str
+    public_order: str
+    threshold: float
+    aggravating: str
+
+
+# Zhejiang standards of 数额较大 (盗窃 3,000 yuan).  The others follow the provincial standards
+# as published; a deployment whose standards differ edits this table.
+THRESHOLD_RULES: tuple[ThresholdRule, ...] = (
+    ThresholdRule(
+        "theft_amount",
+        "100100",
+        "201000",
+        3000,
+        r"入户盗窃|入室盗窃|撬门|扒窃|被扒|携带凶器|多次盗窃|盗窃罪",
+    ),
+    ThresholdRule("fraud_amount", "100600", "201200", 6000, r"诈骗罪|多次诈骗"),
+    ThresholdRule("snatch_amount", "100300", "201100", 2000, r"携带凶器|飞车|多次抢夺|抢夺罪"),
+    ThresholdRule("extortion_amount", "100700", "201300", 4000, r"多次敲诈|敲诈勒索罪"),
+)
+
+SERIOUS_INJURY = re.compile(
+    r"骨折|刀伤|捅伤|砍伤|轻伤|重伤|轻微伤以上|送医抢救|抢救|颅内出血|脾脏破裂|缝了?\d*针|住院|死亡|身亡|故意伤害"
+)
+MINOR_INJURY = re.compile(r"轻微伤|皮外伤|擦伤|没受伤|未受伤|无人受伤|没有受伤|不严重")
+INJURY_PAIR = ("100500", "200100")
+
+
+@dataclass(frozen=True)
+class CodeDecision:
+    code: str
+    rule: str
+    reason: str
+
+
+def threshold_decision(code: str, text: str, amounts: list[float]) -> CodeDecision | None:
+    """The code an explicit amount, circumstance or injury calls for (None: the text is silent)."""
+    for rule in THRESHOLD_RULES:
+        if code not in (rule.criminal, rule.public_order):
+            continue
+        aggravating = re.search(rule.aggravating, text)
+        if aggravating is not None:
+            return CodeDecision(rule.criminal, rule.name, aggravating.group())
+        if amounts:
+            amount = max(amounts)
+            chosen = rule.criminal if amount >= rule.threshold else rule.public_order
+            sign = "≥" if amount >= rule.threshold else "<"
+            return CodeDecision(chosen, rule.name, f"{amount:g}元{sign}{rule.threshold:g}元")
+        return None
+    if code in INJURY_PAIR:
+        serious = SERIOUS_INJURY.search(text)
+        if serious is not None and not negated(text, serious.start(), serious.end()):
+            return CodeDecision("100500", "injury_level", serious.group())
+        minor = MINOR_INJURY.search(text)
+        if minor is not None:
+            return CodeDecision("200100", "injury_level", minor.group())
+    return None

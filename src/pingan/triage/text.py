@@ -1,0 +1,202 @@
+"""Text as the classifier sees it: normalisation, money amounts and character n-grams.
+
+Call-takers type fast and mix full-width and half-width forms, Arabic and Chinese numerals.
+Normalisation folds these together so that "３０００元", "3000元" and "三千元" look alike:
+
+- NFKC folds full-width letters, digits and punctuation to half-width; letters are lowercased;
+- a money amount becomes one token for its size bucket (so "5200元" and "8650元" share a feature,
+  and a model can learn that size matters without learning every number);
+- any other run of digits becomes one digit token (dates, times, house numbers).
+
+Tokens are single characters from the Unicode private-use area, so that character n-grams treat
+each as one symbol.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+DIGIT_TOKEN = chr(0xE000)
+
+# Upper bounds (yuan, exclusive) of the money buckets; the last bucket is open-ended.
+# 3,000 is the Zhejiang threshold of 数额较大 for theft; 500 / 1,000 / 2,000 / 6,000 / 10,000 /
+# 50,000 / 300,000 fall near the other thresholds people and statutes use.
+AMOUNT_BOUNDS: tuple[float, ...] = (500, 1000, 2000, 3000, 6000, 10_000, 50_000, 300_000)
+_AMOUNT_BASE = 0xE010
+AMOUNT_TOKENS: tuple[str, ...] = tuple(chr(_AMOUNT_BASE + i) for i in range(len(AMOUNT_BOUNDS) + 1))
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+_NEXT_LOWER = {"万": 1000, "千": 100, "百": 10}
+
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_CHINESE = r"[零〇一二两三四五六七八九十百千万亿]+"
+# A number, an optional multiplier, an optional "more than", an optional currency unit.
+_AMOUNT = re.compile(
+    rf"(?P<num>{_ARABIC}\s*[万千百wWkK]?(?:{_CHINESE}|\d)?|{_CHINESE})"
+    r"\s*(?P<approx>余|多)?\s*(?P<unit>万元|元|块钱|块|rmb|RMB)?"
+)
+# Words that make a bare number (no 元/块) a sum of money: "现金5000", "被骗了两万".
+_MONEY_CONTEXT = re.compile(
+    r"(价值|现金|人民币|损失|被骗|骗了|骗走|偷了|花了|转账|转了|借了|欠|共计|合计|工资|¥|￥)"
+)
+# A large number without 元 counts as money unless a measure word follows ("两万人", "三千米").
+_COUNTED = frozenset("人个名位米次平方斤公克吨里户辆件只台亩步条张份家岁天年月日号楼层栋")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def chinese_number(text: str) -> float | None:
+    """The value of a Chinese numeral, including colloquial short forms.
+
+    >>> [chinese_number(t) for t in ("两万", "一万二", "三千五", "十五")]
+    [20000.0, 12000.0, 3500.0, 15.0]
+    """
+    if not text or any(
+        ch not in _CN_DIGITS and ch not in _CN_SMALL_UNITS and ch not in _CN_BIG_UNITS
+        for ch in text
+    ):
+        return None
+    total = 0.0
+    section = 0.0
+    digit: float | None = None
+    last_unit = ""
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = float(_CN_DIGITS[ch])
+        elif ch in _CN_SMALL_UNITS:
+            section += (1.0 if digit is None else digit) * _CN_SMALL_UNITS[ch]
+            digit = None
+            last_unit = ch
+        else:
+            section += digit or 0.0
+            total += (section or 1.0) * _CN_BIG_UNITS[ch]
+            section = 0.0
+            digit = None
+            last_unit = ch
+    if digit is not None:
+        # "一万二" is 12,000 and "三千五" 3,500: a trailing digit counts in the next lower unit.
+        if last_unit in _NEXT_LOWER and text[-2] in _CN_SMALL_UNITS | _CN_BIG_UNITS:
+            digit *= _NEXT_LOWER[last_unit]
+        section += digit
+    return total + section
+
+
+def _number_value(raw: str) -> float | None:
+    raw = raw.replace(" ", "")
+    match = re.match(rf"^({_ARABIC})([万千百wWkK]?)(.*)$", raw)
+    if match is None:
+        return chinese_number(raw)
+    value = float(match.group(1).replace(",", ""))
+    multiplier = {
+        "万": 10_000,
+        "w": 10_000,
+        "W": 10_000,
+        "千": 1000,
+        "k": 1000,
+        "K": 1000,
+        "百": 100,
+    }
+    value *= multiplier.get(match.group(2), 1)
+    rest = match.group(3)
+    if rest:
+        # "1万2" or "2万五千": the Chinese tail adds to the number in the next lower unit.
+        tail = float(rest) if rest.isdigit() else chinese_number(rest)
+        if tail is None:
+            return None
+        if match.group(2) in _NEXT_LOWER and tail < 10:
+            tail *= _NEXT_LOWER[match.group(2)]
+        value += tail
+    return value
+
+
+def money_spans(text: str) -> Iterator[tuple[int, int, float]]:
+    """(start, end, yuan) of each sum of money in half-width text."""
+    for match in _AMOUNT.finditer(text):
+        raw = match.group("num")
+        unit = match.group("unit") or ""
+        if not unit and not _MONEY_CONTEXT.search(text[max(0, match.start() - 6) : match.start()]):
+            large = any(ch in raw for ch in "万千wWkK")
+            following = text[match.end() : match.end() + 1]
+            if not large or following in _COUNTED:
+                continue
+        value = _number_value(raw)
+        if value is None or value <= 0:
+            continue
+        if unit == "万元":
+            value *= 10_000
+        yield match.start(), match.end(), value
+
+
+def parse_amounts(text: str) -> list[float]:
+    """Sums of money (yuan) written in the text, in order.
+
+    >>> parse_amounts("被骗3千，另有２.３万元和一万二")
+    [3000.0, 23000.0, 12000.0]
+    """
+    return [value for _, _, value in money_spans(fold(text))]
+
+
+def amount_token(value: float) -> str:
+    for index, bound in enumerate(AMOUNT_BOUNDS):
+        if value < bound:
+            return AMOUNT_TOKENS[index]
+    return AMOUNT_TOKENS[-1]
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width, lower case, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def normalise(text: str) -> str:
+    """The text the n-gram features are taken from (see the module docstring)."""
+    folded = fold(text)
+    pieces: list[str] = []
+    position = 0
+    for start, end, value in money_spans(folded):
+        pieces.append(_DIGITS.sub(DIGIT_TOKEN, folded[position:start]))
+        pieces.append(amount_token(value))
+        position = end
+    pieces.append(_DIGITS.sub(DIGIT_TOKEN, folded[position:]))
+    return "".join(pieces)
+
+
+def char_ngrams(normalised: str, max_n: int = 3) -> list[str]:
+    """Character n-grams of lengths 1..max_n, spaces dropped from the unigrams."""
+    grams = list(normalised.replace(" ", ""))
+    length = len(normalised)
+    for n in range(2, max_n + 1):
+        grams.extend(normalised[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+def readable_feature(gram: str) -> str:
+    """An n-gram for people: tokens shown as <数> and <金额…>."""
+    out: list[str] = []
+    for ch in gram:
+        if ch == DIGIT_TOKEN:
+            out.append("<数>")
+        elif ch in AMOUNT_TOKENS:
+            index = AMOUNT_TOKENS.index(ch)
+            low = 0 if index == 0 else AMOUNT_BOUNDS[index - 1]
+            high = AMOUNT_BOUNDS[index] if index < len(AMOUNT_BOUNDS) else None
+            out.append(f"<金额{low:g}-{high:g}元>" if high else f"<金额≥{low:g}元>")
+        else:
+            out.append(ch)
+    return "".join(out)
