@@ -11,7 +11,16 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from pingan.config import Settings, load_settings
@@ -30,6 +39,8 @@ app.add_typer(places_app, name="places")
 app.add_typer(user_app, name="user")
 app.add_typer(units_app, name="units")
 app.add_typer(incident_app, name="incident")
+import_app = typer.Typer(help="批量导入", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 eval_app = typer.Typer(help="评测：在真实标注数据上测准确率", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -52,11 +63,21 @@ console = Console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
 
+class RateColumn(ProgressColumn):
+    """Items per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "–/s", style="cyan")
+
+
 def progress_bar() -> Progress:
+    """A progress bar on stderr with count, rate and time left (hidden when not a terminal)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeRemainingColumn(),
         console=console,
         disable=not console.is_terminal,
@@ -373,6 +394,56 @@ def incident_list(
     else:
         for row in rows:
             typer.echo(f"{row['number']}\t{row['state_name']}\t{row['description'][:40]}")
+
+
+@import_app.command("incidents")
+def import_incidents_command(
+    path: Path,
+    mapping: Annotated[
+        Path | None, typer.Option(help="列映射文件（TOML），Pingan 自有格式无需")
+    ] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="以该用户身份导入")] = None,
+    default_place: Annotated[str | None, typer.Option(help="地址无法解析时的默认区划")] = None,
+    batch: Annotated[int, typer.Option(help="每批行数（每批一个事务）")] = 500,
+    rejected: Annotated[Path | None, typer.Option(help="把未导入的行及原因写入此 CSV")] = None,
+) -> None:
+    """导入警情（CSV/JSONL/JSON/Excel），逐行经过研判、定位、编号与流转记录；可重复执行、可续传。"""
+    from pingan.db.engine import make_engine
+    from pingan.db.session import make_sessionmaker
+    from pingan.intake.bulk import import_incidents, write_rejected
+    from pingan.intake.mapping import load_mapping
+    from pingan.tabular import count_rows
+
+    settings = load_settings()
+    ensure_database(settings)
+    try:
+        source = load_mapping(mapping)
+        engine = make_engine(settings.resolved_database_url)
+        factory = make_sessionmaker(engine)
+        with cli_session(settings) as session:
+            actor = _operator(session, as_user)
+        with progress_bar() as bar:
+            task = bar.add_task(f"导入 {path.name}", total=count_rows(path))
+            summary = import_incidents(
+                factory,
+                path,
+                actor=actor,
+                mapping=source,
+                default_place=default_place or settings.default_place,
+                batch_size=batch,
+                progress=lambda n: bar.advance(task, n),
+            )
+        engine.dispose()
+    except PinganError as exc:
+        fail(exc.message)
+    if rejected is not None:
+        write_rejected(rejected, summary.rejected)
+    emit({**summary.as_dict(), "rejected_rows": summary.rejected[:50]})
+    if summary.rejected:
+        console.print(
+            f"[yellow]{len(summary.rejected)} 行未导入[/yellow]"
+            + (f"，明细见 {rejected}" if rejected else "（加 --rejected FILE 保存明细）")
+        )
 
 
 @app.command("serve")

@@ -28,8 +28,11 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(row number, row)``; row numbers are what a user sees in the file (header = 1)."""
     if not path.exists():
         raise InvalidInput(f"文件不存在：{path}")
-    text = decode(path.read_bytes())
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        yield from _read_xlsx(path)
+        return
+    text = decode(path.read_bytes())
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         for number, row in enumerate(reader, start=2):
@@ -61,7 +64,50 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for number, item in enumerate(value, start=1):
             yield number, item if isinstance(item, dict) else {"__error__": "须为 JSON 对象"}
     else:
-        raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl）")
+        raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl、.xlsx）")
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of the first sheet of an Excel workbook; the first row is the header."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of error for a broken file
+        raise InvalidInput(f"Excel 文件无法打开：{exc}") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        for number, values in enumerate(rows, start=2):
+            if all(v is None for v in values):
+                continue
+            yield (
+                number,
+                {
+                    name: (v.strip() if isinstance(v, str) else v)
+                    for name, v in zip(header, values, strict=False)
+                    if name
+                },
+            )
+    finally:
+        workbook.close()
+
+
+def header_of(path: Path) -> list[str]:
+    """The column names of a CSV or Excel file (JSON files: the keys of the first object)."""
+    for _number, row in read_rows(path):
+        return [k for k in row if k != "__error__"]
+    return []
+
+
+def count_rows(path: Path) -> int | None:
+    """How many data rows a file has, cheaply (for progress bars); None when unknown."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".jsonl", ".ndjson"):
+        with path.open("rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+        return max(0, lines - 1) if suffix == ".csv" else lines
+    return None
 
 
 def split_list(value: Any) -> list[str]:

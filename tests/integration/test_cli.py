@@ -88,6 +88,27 @@ def test_user_add_reads_the_password_from_stdin_and_can_sign_in(env: str) -> Non
     assert made["number"] in [i["number"] for i in listed]
 
 
+def test_import_incidents_prints_a_summary_and_saves_the_rejected_rows(
+    env: str, tmp_path: Path
+) -> None:
+    run("db", "upgrade")
+    source = tmp_path / "export.jsonl"
+    source.write_text(
+        '{"external_id": "X1", "channel": "110", "text": "报警人称钱包被偷",'
+        ' "address": "新昌县南明街道"}\n'
+        '{"external_id": "X2", "channel": "110", "text": ""}\n'
+        "{broken\n",
+        encoding="utf-8",
+    )
+    rejected = tmp_path / "rejected.csv"
+    summary = json.loads(run("import", "incidents", str(source), "--rejected", str(rejected)))
+    assert summary["imported"] == 1 and summary["rejected"] == 2
+    assert [r["row"] for r in summary["rejected_rows"]] == [2, 3]
+    assert rejected.read_text(encoding="utf-8-sig").count("\n") == 3
+    again = json.loads(run("import", "incidents", str(source)))
+    assert again["imported"] == 0 and again["already_imported"] == 1
+
+
 def test_bad_arguments_get_a_clear_message(env: str) -> None:
     run("db", "upgrade")
     result = runner.invoke(app, ["places", "list", "--level", "planet"])

@@ -1,0 +1,125 @@
+"""Turning one exported row into an incident to create, or a reason it cannot be."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from pingan.incident.schemas import SHANGHAI, IncidentCreate
+from pingan.intake.mapping import SourceMapping
+
+COMMON_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+)
+_CHINESE_TIME = re.compile(
+    r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})[时:：点](\d{1,2})?分?(?:(\d{1,2})秒)?)?$"
+)
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+class RowError(ValueError):
+    """Why a row was not imported (shown to the user with its row number)."""
+
+
+def parse_time(value: Any, formats: tuple[str, ...] = ()) -> dt.datetime | None:
+    """A reported time from the many ways exports write it; naive times are Beijing time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # an Excel serial date
+            parsed = EXCEL_EPOCH + dt.timedelta(days=float(value))
+        else:
+            raise RowError(f"时间 {value!r} 无法识别")
+    else:
+        parsed = _parse_text_time(str(value).strip(), formats)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=SHANGHAI)
+    if (
+        not dt.datetime(1990, 1, 1, tzinfo=SHANGHAI)
+        <= parsed
+        <= dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)
+    ):
+        raise RowError(f"时间 {value!r} 不合理（早于1990年或晚于今天）")
+    return parsed
+
+
+def _parse_text_time(text: str, formats: tuple[str, ...]) -> dt.datetime:
+    iso = text.replace("T", " ", 1) if "T" in text[:11] else text
+    try:
+        return dt.datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    for fmt in (*formats, *COMMON_FORMATS):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    match = _CHINESE_TIME.match(text)
+    if match:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            return dt.datetime(year, month, day, hour, minute, second)
+        except ValueError as exc:
+            raise RowError(f"时间 {text!r} 不是有效日期") from exc
+    raise RowError(
+        f"时间 {text!r} 无法识别（支持如 2024-05-01 08:30:00、2024/5/1 8:30、2024年5月1日8时30分）"
+    )
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise RowError(f"{name} {value!r} 不是数字") from exc
+
+
+def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
+    """The incident a row describes; raises ``RowError`` naming the problem."""
+    if "__error__" in row:
+        raise RowError(str(row["__error__"]))
+
+    def get(name: str) -> Any:
+        value = row.get(mapping.columns.get(name, name))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return mapping.defaults.get(name)
+        return value.strip() if isinstance(value, str) else value
+
+    text = get("text")
+    if not text:
+        raise RowError("缺少警情内容（text）")
+    fields: dict[str, Any] = {
+        "channel": str(get("channel") or "110"),
+        "description": str(text),
+        "reported_at": parse_time(get("reported_at"), mapping.time_formats),
+        "address": get("address"),
+        "lon": _number(get("lon"), "经度"),
+        "lat": _number(get("lat"), "纬度"),
+        "coord_system": get("coord_system") or "wgs84",
+        "caller_name": get("caller_name"),
+        "caller_phone": str(get("caller_phone")) if get("caller_phone") is not None else None,
+        "code": str(get("code")) if get("code") is not None else None,
+        "place_code": str(get("place_code")) if get("place_code") is not None else None,
+        "external_id": str(get("external_id")) if get("external_id") is not None else None,
+    }
+    try:
+        return IncidentCreate(**fields)
+    except ValidationError as exc:
+        raise RowError(
+            "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        ) from exc

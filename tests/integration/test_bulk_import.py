@@ -1,0 +1,137 @@
+"""Bulk import of exports: good rows in through the pipeline, bad rows reported, no repeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan.errors import InvalidInput
+from pingan.incident.history import events_of
+from pingan.incident.models import Incident
+from pingan.intake.bulk import import_incidents
+from pingan.intake.mapping import SourceMapping, load_mapping
+from pingan.intake.parse import RowError, parse_time
+from pingan.user.scope import SYSTEM
+
+GOOD_AND_BAD = """external_id,channel,reported_at,text,address,lon,lat
+A-1,110,2024-05-01 08:30:00,报警人称电动车被盗,新昌县南明街道七星路,,
+A-2,110,2024/5/1 9:05,两车追尾无人受伤,新昌县羽林街道,120.91,29.51
+A-3,110,not a date,有人打架,新昌县,,
+A-4,110,2024-05-01 10:00:00,,新昌县,,
+A-5,110,2024-05-01 11:00:00,路灯不亮,新昌县,116.40,39.90
+A-1,110,2024-05-01 12:00:00,重复编号的一行,新昌县,,
+A-6,12345,2024年5月2日14时20分,小区噪音扰民多次反映无果,新昌县七星街道,,
+"""
+
+
+def _count(session: Session) -> int:
+    return len(session.scalars(select(Incident.id)).all())
+
+
+def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(GOOD_AND_BAD.encode("gb18030"))  # old systems export GBK
+    summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    assert summary.total == 7 and summary.imported == 3
+    reasons = {r["row"]: r["reason"] for r in summary.rejected}
+    assert set(reasons) == {4, 5, 6, 7}
+    assert "not a date" in reasons[4]
+    assert "text" in reasons[5]
+    assert "浙江" in reasons[6]  # a Beijing coordinate
+    assert "第 2 行重复" in reasons[7]
+    imported = session.scalars(select(Incident).order_by(Incident.external_id)).all()
+    assert [i.external_id for i in imported] == ["A-1", "A-2", "A-6"]
+    assert all(i.county_code == "330624" and i.state == "triaged" for i in imported)
+    assert all(len(events_of(session, i.id)) == 2 for i in imported)  # create + triage
+    assert imported[0].reported_at == dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)
+
+    again = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    assert again.imported == 0 and again.already == 3
+    assert _count(session) == 3
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    header = "external_id,text,address\n"
+    rows = [f"R-{n},报警人称手机被盗 第{n}起,新昌县南明街道\n" for n in range(12)]
+    partial = tmp_path / "partial.csv"
+    partial.write_text(header + "".join(rows[:5]), encoding="utf-8")
+    import_incidents(session_factory, partial, actor=SYSTEM, mapping=SourceMapping(), batch_size=2)
+    full = tmp_path / "full.csv"
+    full.write_text(header + "".join(rows), encoding="utf-8")
+    summary = import_incidents(
+        session_factory, full, actor=SYSTEM, mapping=SourceMapping(), batch_size=4
+    )
+    assert summary.imported == 7 and summary.already == 5
+    assert _count(session) == 12
+
+
+def test_an_excel_export_with_its_own_column_names(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    mapping_file = tmp_path / "zj110.toml"
+    mapping_file.write_text(
+        '[columns]\nexternal_id = "接警单编号"\nreported_at = "报警时间"\ntext = "报警内容"\n'
+        'address = "案发地址"\ncaller_phone = "报警电话"\n[defaults]\nchannel = "110"\n',
+        encoding="utf-8",
+    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["接警单编号", "报警时间", "报警内容", "案发地址", "报警电话"])
+    sheet.append(
+        [
+            "JJ001",
+            dt.datetime(2024, 6, 1, 21, 15),
+            "邻居吵架声音很大",
+            "新昌县南明街道",
+            13800001111,
+        ]
+    )
+    sheet.append(["JJ002", "2024-06-01 22:40", "钥匙锁屋里了要开锁", "新昌县南明街道", None])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    summary = import_incidents(
+        session_factory, path, actor=SYSTEM, mapping=load_mapping(mapping_file)
+    )
+    assert summary.imported == 2 and summary.rejected == []
+    first = session.scalar(select(Incident).where(Incident.external_id == "JJ001"))
+    assert first is not None and first.caller_phone == "13800001111" and first.channel == "110"
+
+
+def test_a_file_missing_the_text_column_is_refused_before_anything_is_written(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text("编号,时间\n1,2024-01-01\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="text"):
+        import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    assert _count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01T08:30:00+08:00", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
+        ("20240501083000", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
+        ("2024年5月1日 8时30分", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
+        (45413.5, dt.datetime(2024, 5, 1, 4, 0, tzinfo=dt.UTC)),  # Excel serial: noon Beijing
+    ],
+)
+def test_times_in_the_formats_exports_use(value: object, expected: dt.datetime) -> None:
+    assert parse_time(value) == expected
+
+
+def test_an_impossible_time_is_refused() -> None:
+    with pytest.raises(RowError):
+        parse_time("2024-02-30 10:00")
+    with pytest.raises(RowError):
+        parse_time("1970-01-01 00:00:00")
