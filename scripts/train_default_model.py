@@ -37,8 +37,14 @@ def main() -> int:
         f" on {held_out['code_rows']} rows"
     )
     print(
-        f"held-out: 12-group accuracy {held_out['group_accuracy']:.3f}, police recall"
-        f" {held_out['police_recall']:.3f}, non-police recall {held_out['non_police_recall']:.3f}"
+        f"held-out: 12-group accuracy {held_out['group_accuracy']:.3f} (model top type alone:"
+        f" police recall {held_out['police_recall']:.3f},"
+        f" non-police recall {held_out['non_police_recall']:.3f})"
+    )
+    print(
+        f"non-police threshold {model.metadata['non_police_threshold']:.2f}: held-out police recall"
+        f" {held_out['police_recall_at_threshold']:.3f},"
+        f" non-police recall {held_out['non_police_recall_at_threshold']:.3f}"
     )
     if held_out.get("gov_accuracy") is not None:
         print(

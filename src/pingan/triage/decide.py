@@ -4,8 +4,9 @@ The model proposes a probability for each call type.  On top of it:
 
 1. police or not is decided first: the matter goes to another body (the best 60xxxx type) when
    the 社会联动 types together hold at least the model's threshold of probability (fitted in
-   training so that held-out police recall stays ≥ 97%), else it stays with the police (the best
-   police type), whichever single type is on top;
+   training on held-out predictions to meet police recall ≥ 97% and non-police recall ≥ 85% as
+   nearly as possible), else it stays with the police (the best police type), whichever single
+   type is on top;
 2. threshold rules (amount, aggravating circumstance, injury level) choose between the criminal
    and the public-order code of a pair where the text is explicit;
 3. danger rules set urgency 1 and keep the matter with the police; the model cannot outvote them.
@@ -118,12 +119,20 @@ def classify(
             pair = float(probabilities[winner] + probabilities[classes.index(decision.code)])
             code, confidence = decision.code, pair
     police = code[:2] not in NON_POLICE_GROUPS
+    calibrated = code_model.calibrated(confidence)
+    # The alternatives share what the calibrated confidence leaves, in the model's proportions.
+    others = [int(i) for i in order[: ALTERNATIVES + 1] if classes[int(i)] != code][:ALTERNATIVES]
+    rest = float(probabilities.sum() - probabilities[classes.index(code)])
     alternatives = [
-        {"code": classes[int(i)], "probability": round(float(probabilities[int(i)]), 4)}
-        for i in order[: ALTERNATIVES + 1]
-        if classes[int(i)] != code
-    ][:ALTERNATIVES]
-    return code, code_model.calibrated(confidence), alternatives, evidence, police
+        {
+            "code": classes[i],
+            "probability": round((1.0 - calibrated) * float(probabilities[i]) / rest, 4)
+            if rest > 0
+            else 0.0,
+        }
+        for i in others
+    ]
+    return code, calibrated, alternatives, evidence, police
 
 
 def triage(

@@ -1,9 +1,10 @@
 """Linear text classifiers over character n-grams, run with numpy only.
 
 A model is a vocabulary of n-grams, an idf weight per n-gram, a weight matrix (n-grams × classes),
-a bias per class and a temperature that calibrates the softmax.  A text's score for a class is the
-sum of the weights of the n-grams it contains, each scaled by idf and by the L2 norm of the text's
-feature vector — the same vector scikit-learn saw in training (see ``pingan.triage.train``).
+a bias per class, a temperature for the softmax and an isotonic map from the top probability to
+a calibrated confidence.  A text's score for a class is the sum of the weights of the n-grams
+it contains, each scaled by idf and by the L2 norm of the text's feature vector — the same
+vector scikit-learn saw in training (see ``pingan.triage.train``).
 
 On disk a model set is ``<name>.npz`` arrays (read with ``allow_pickle=False``) plus one
 ``model.json`` with the classes, settings and provenance; nothing is pickled.
