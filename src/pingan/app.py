@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan import __version__
+from pingan.analytics.api import router as analytics_router
 from pingan.area.api import router as area_router
 from pingan.config import Settings
 from pingan.db.engine import make_engine
@@ -25,11 +26,15 @@ from pingan.triage import triage
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
 from pingan.user.api import router as user_router
+from pingan.web.routes import PUBLIC_ROUTES as WEB_PUBLIC_ROUTES
+from pingan.web.routes import router as web_router
 
 # Routes reachable without signing in. Every other route requires a bearer token (a test walks
 # the whole route table to hold this true).
-PUBLIC_ROUTES = USER_PUBLIC_ROUTES | frozenset(
-    {("GET", "/api/health"), ("GET", "/docs"), ("GET", "/openapi.json")}
+PUBLIC_ROUTES = (
+    USER_PUBLIC_ROUTES
+    | WEB_PUBLIC_ROUTES
+    | frozenset({("GET", "/api/health"), ("GET", "/docs"), ("GET", "/openapi.json")})
 )
 
 STATUS = {
@@ -107,6 +112,8 @@ def create_app(
     app.include_router(unit_router)
     app.include_router(incident_router)
     app.include_router(triage_router)
+    app.include_router(analytics_router)
+    app.include_router(web_router)
     return app
 
 

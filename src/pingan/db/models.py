@@ -2,7 +2,13 @@
 
 from pingan.area.models import Place
 from pingan.db.base import Base
-from pingan.incident.models import Incident, IncidentAssignment, IncidentEvent, IncidentSequence
+from pingan.incident.models import (
+    Incident,
+    IncidentAssignment,
+    IncidentEvent,
+    IncidentSequence,
+    RoutingDecision,
+)
 from pingan.unit.models import Resource, Unit, UnitCoverage
 from pingan.user.models import User
 
@@ -14,6 +20,7 @@ __all__ = [
     "IncidentSequence",
     "Place",
     "Resource",
+    "RoutingDecision",
     "Unit",
     "UnitCoverage",
     "User",

@@ -71,6 +71,8 @@ class Incident(Base):
     arrive_due: Mapped[dt.datetime | None] = mapped_column()
     finish_due: Mapped[dt.datetime | None] = mapped_column()
     call_back_due: Mapped[dt.datetime | None] = mapped_column()
+    # Waiting for the citizen stops the clock: paused_at is set while paused.
+    paused_at: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -126,3 +128,20 @@ class IncidentSequence(Base):
     county_code: Mapped[str] = mapped_column(String(24), primary_key=True)
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoutingDecision(Base):
+    """Who an incident was sent to and why: the rule, the rule-set version and the full trace."""
+
+    __tablename__ = "routing_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rules_version: Mapped[str] = mapped_column(String(80))
+    rule: Mapped[str | None] = mapped_column(String(120))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    assist_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    unroutable: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    trace: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Figures: rollups kept current as incidents change, and the panels built from them."""

@@ -1,0 +1,7 @@
+"""Routes: dashboard figures."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/dashboard", tags=["大屏"])
