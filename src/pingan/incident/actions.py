@@ -10,11 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pingan.area.models import Place
-from pingan.area.queries import get_place_or_raise, is_within
 from pingan.db.base import utcnow
 from pingan.errors import Conflict, InvalidInput
-from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
+from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.history import append_event
 from pingan.incident.lifecycle import (
     TRANSITIONS,
@@ -24,16 +22,11 @@ from pingan.incident.lifecycle import (
     apply,
 )
 from pingan.incident.models import Incident, IncidentAssignment
-from pingan.incident.numbering import next_number
 from pingan.incident.queries import get_incident_or_raise
 from pingan.incident.schemas import IncidentCreate, check_code
-from pingan.taxonomy import get_call_type
-from pingan.triage import Triage, triage
 from pingan.unit.models import Unit
-from pingan.user.queries import require_within_jurisdiction
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
-_FUTURE_SLACK = dt.timedelta(minutes=5)
 COMMAND = frozenset({"admin", "commander", "dispatcher"})
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "triage": COMMAND | {"call_taker"},
@@ -52,49 +45,6 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 MAX_NOTE = 1000
 
 
-def _resolve_place(
-    session: Session, actor: Actor, data: IncidentCreate, suggested: str | None
-) -> Place | None:
-    """The explicit place; else the place triage read from the address (if it lies in the
-    user's jurisdiction); else the user's home place."""
-    if data.place_code:
-        return require_within_jurisdiction(session, actor, data.place_code)
-    if suggested:
-        place = session.get(Place, suggested)
-        home = session.get(Place, actor.place_code) if actor.place_code else None
-        if place is not None and (
-            home is None or actor.role == "citizen" or is_within(place, home)
-        ):
-            return place
-    return get_place_or_raise(session, actor.place_code) if actor.place_code else None
-
-
-def suggest(data: IncidentCreate, default_place: str | None) -> Triage:
-    """What triage proposes for the text and address (the model's initial suggestion)."""
-    return triage(data.description, data.address, default_place)
-
-
-def _existing(
-    session: Session, actor: Actor, data: IncidentCreate, idempotency_key: str | None
-) -> Incident | None:
-    """The incident this same request (or source record) already created, if any."""
-    if idempotency_key and actor.id is not None:
-        found = session.scalar(
-            select(Incident).where(
-                Incident.created_by == actor.id, Incident.idempotency_key == idempotency_key
-            )
-        )
-        if found is not None:
-            return found
-    if data.external_id:
-        return session.scalar(
-            select(Incident).where(
-                Incident.channel == data.channel, Incident.external_id == data.external_id
-            )
-        )
-    return None
-
-
 def create_incident(
     session: Session,
     *,
@@ -103,7 +53,7 @@ def create_incident(
     idempotency_key: str | None = None,
     default_place: str | None = None,
 ) -> tuple[Incident, bool]:
-    """Record a new incident (state ``received``). Returns ``(incident, created)``.
+    """Record a new incident. Returns ``(incident, created)``; see ``creation.py``.
 
     A retried request (same ``idempotency_key`` from the same user) or the same source record
     (``channel`` + ``external_id``) is never recorded twice: the repeat returns the incident made
@@ -113,127 +63,25 @@ def create_incident(
     final one (the human's, when given), so accuracy in production can be measured from the data.
     """
     require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
-    existing = _existing(session, actor, data, idempotency_key)
-    if existing is not None:
-        return existing, False
+    item = NewIncident(data, idempotency_key)
     try:
         with session.begin_nested():
-            suggestion = suggest(data, actor.place_code or default_place)
-            return _insert_incident(session, actor, data, idempotency_key, suggestion), True
-    except IntegrityError:
-        existing = _existing(session, actor, data, idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-
-
-def _insert_incident(
-    session: Session,
-    actor: Actor,
-    data: IncidentCreate,
-    idempotency_key: str | None,
-    suggestion: Triage,
-) -> Incident:
-    suggested_place = suggestion.place["code"] if suggestion.place else None
-    place = _resolve_place(session, actor, data, suggested_place)
-    lon, lat = data.lon, data.lat
-    if lon is not None and lat is not None:
-        lon, lat = to_wgs84(lon, lat, data.coord_system)
-        if not in_zhejiang_bbox(lon, lat):
-            raise InvalidInput(
-                f"坐标 ({data.lon}, {data.lat}) 不在浙江省范围内（坐标系 {data.coord_system}）",
-                field="lon",
+            (outcome,) = create_incidents(
+                session, actor=actor, items=[item], default_place=default_place
             )
-        lon, lat = round(lon, 6), round(lat, 6)
-    elif place is not None:
-        lon, lat = place.lon, place.lat
-    if place is None:
-        raise InvalidInput("须提供事发地区划代码 place_code", field="place_code")
-    now = utcnow()
-    reported_at = data.reported_at or now
-    if reported_at > now.replace(microsecond=0) + _FUTURE_SLACK:
-        raise InvalidInput("报警时间不能晚于当前时间", field="reported_at")
-    area = place.county_code or place.city_code or place.code
-    incident = Incident(
-        number=next_number(session, area_code=area, when=now),
-        external_id=data.external_id,
-        idempotency_key=idempotency_key,
-        channel=data.channel,
-        reported_at=reported_at,
-        created_at=now,
-        created_by=actor.id,
-        caller_name=data.caller_name,
-        caller_phone=data.caller_phone,
-        address=data.address,
-        description=data.description,
-        place_code=place.code,
-        city_code=place.city_code,
-        county_code=place.county_code,
-        town_code=place.town_code if place.level != "town" else place.code,
-        village_code=place.village_code,
-        lon=lon,
-        lat=lat,
-        state="received",
-        initial_code=suggestion.code,
-        final_code=suggestion.code,
-        police=suggestion.police,
-        urgency=suggestion.urgency,
-        updated_at=now,
-    )
-    session.add(incident)
-    session.flush()
-    append_event(
-        session,
-        incident=incident,
-        actor=actor,
-        action="create",
-        from_state=None,
-        to_state="received",
-        payload={
-            "channel": data.channel,
-            "place_code": place.code,
-            "initial_code": suggestion.code,
-        },
-        at=now,
-    )
-    _record_triage(session, actor, incident, data, suggestion)
-    return incident
-
-
-TRIAGE_ACTOR = Actor(id=None, username="triage", role="admin")
-
-
-def _record_triage(
-    session: Session, actor: Actor, incident: Incident, data: IncidentCreate, suggestion: Triage
-) -> None:
-    """The triage event: the model's suggestion, and the person's choice where they made one."""
-    human = actor.role in ACTION_ROLES["triage"] and (
-        data.code is not None or data.police is not None or data.urgency is not None
-    )
-    code = (data.code if human else None) or suggestion.code
-    call_type = get_call_type(code)
-    police = data.police if human and data.police is not None else None
-    if police is None:
-        police = (
-            suggestion.police if code == suggestion.code or call_type is None else call_type.police
+    except IntegrityError:
+        # Lost a race with the same request: the other one's incident is the answer.
+        (outcome,) = create_incidents(
+            session, actor=actor, items=[item], default_place=default_place
         )
-    payload: dict[str, Any] = {
-        "code": code,
-        "suggested_code": suggestion.code,
-        "police": police,
-        "urgency": (data.urgency if human else None) or suggestion.urgency,
-        "confidence": suggestion.confidence,
-        "gov_category": suggestion.gov_category,
-        "department": suggestion.department,
-        "source": "human" if human else "model",
-    }
-    transition(
-        session,
-        actor=actor if human else TRIAGE_ACTOR,
-        incident=incident,
-        action="triage",
-        payload=payload,
-    )
+        if outcome.created:
+            raise
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.incident_id is not None
+    incident = session.get(Incident, outcome.incident_id)
+    assert incident is not None
+    return incident, outcome.created
 
 
 def _clean_payload(

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
-from pingan.errors import PinganError
-from pingan.incident.actions import create_incident
-from pingan.incident.models import Incident
+from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import RowError, to_incident
@@ -45,19 +43,6 @@ class ImportSummary:
         }
 
 
-def _already_stored(
-    session: Session, batch: list[tuple[int, IncidentCreate]]
-) -> set[tuple[str, str]]:
-    keys = {(d.channel, d.external_id) for _, d in batch if d.external_id}
-    if not keys:
-        return set()
-    ids = [k[1] for k in keys]
-    rows = session.execute(
-        select(Incident.channel, Incident.external_id).where(Incident.external_id.in_(ids))
-    )
-    return {(c, e) for c, e in rows if (c, e) in keys and e is not None}
-
-
 def _write_batch(
     factory: sessionmaker[Session],
     batch: list[tuple[int, IncidentCreate]],
@@ -65,23 +50,29 @@ def _write_batch(
     default_place: str | None,
     summary: ImportSummary,
 ) -> None:
-    with session_scope(factory) as session:
-        stored = _already_stored(session, batch)
-        for number, data in batch:
-            if data.external_id and (data.channel, data.external_id) in stored:
-                summary.already += 1
-                continue
-            try:
-                _, created = create_incident(
-                    session, actor=actor, data=data, default_place=default_place
-                )
-            except PinganError as exc:
-                summary.rejected.append({"row": number, "reason": exc.message})
-                continue
-            if created:
-                summary.imported += 1
-            else:
-                summary.already += 1
+    """One transaction for the batch; each row's outcome counted or its error reported."""
+    items = [NewIncident(data) for _, data in batch]
+    try:
+        with session_scope(factory) as session:
+            outcomes = create_incidents(
+                session, actor=actor, items=items, default_place=default_place
+            )
+    except IntegrityError:
+        # Another writer stored some of these rows meanwhile: go row by row.
+        with session_scope(factory) as session:
+            outcomes = []
+            for item in items:
+                with session.begin_nested():
+                    outcomes += create_incidents(
+                        session, actor=actor, items=[item], default_place=default_place
+                    )
+    for (number, _), outcome in zip(batch, outcomes, strict=True):
+        if outcome.error is not None:
+            summary.rejected.append({"row": number, "reason": outcome.error.message})
+        elif outcome.created:
+            summary.imported += 1
+        else:
+            summary.already += 1
 
 
 def import_incidents(

@@ -1,0 +1,372 @@
+"""Recording new incidents, one or thousands at a time, through one code path.
+
+For every new incident: triage proposes category, police or not, urgency and place; the place is
+settled (explicit, else read from the address inside the user's jurisdiction, else the user's
+home); coordinates are converted to WGS-84 and checked; a 接警单 number is handed out; the row is
+written with its first two history events (``create`` and ``triage``) chained by hash. A batch
+does each of these once for all its rows (one place query, one number upsert per county, bulk
+inserts), which is what lets bulk intake run near the storage limit. ``create_incident`` in
+``actions.py`` is this with a batch of one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from pingan.area.models import Place
+from pingan.area.queries import is_within
+from pingan.db.base import utcnow
+from pingan.errors import Forbidden, InvalidInput, NotFound, PinganError
+from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
+from pingan.incident.history import GENESIS, event_hash
+from pingan.incident.lifecycle import replay
+from pingan.incident.models import Incident, IncidentEvent, IncidentSequence
+from pingan.incident.schemas import SHANGHAI, IncidentCreate
+from pingan.taxonomy import get_call_type
+from pingan.triage import Triage, triage
+from pingan.user.scope import Actor
+
+FUTURE_SLACK = dt.timedelta(minutes=5)
+TRIAGE_ACTOR = Actor(id=None, username="triage", role="admin")
+TRIAGE_ROLES = frozenset({"admin", "commander", "dispatcher", "call_taker"})
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    data: IncidentCreate
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one item: created, found already there, or refused (with the error)."""
+
+    incident_id: int | None
+    number: str | None
+    created: bool
+    error: PinganError | None = None
+
+
+def suggest(data: IncidentCreate, default_place: str | None) -> Triage:
+    """What triage proposes for the text and address (the model's initial suggestion)."""
+    return triage(data.description, data.address, default_place)
+
+
+def find_existing(
+    session: Session, actor: Actor, items: Sequence[NewIncident]
+) -> dict[int, tuple[int, str]]:
+    """Item index → (id, number) of the incident the same request or source record already made."""
+    found: dict[int, tuple[int, str]] = {}
+    sources = {(i.data.channel, i.data.external_id) for i in items if i.data.external_id}
+    if sources:
+        rows = session.execute(
+            select(Incident.id, Incident.number, Incident.channel, Incident.external_id).where(
+                tuple_(Incident.channel, Incident.external_id).in_(list(sources))
+            )
+        ).all()
+        by_source = {(r.channel, r.external_id): (r.id, r.number) for r in rows}
+        for index, item in enumerate(items):
+            key = (item.data.channel, item.data.external_id)
+            if key in by_source:
+                found[index] = by_source[key]
+    keys = {i.idempotency_key for i in items if i.idempotency_key}
+    if keys and actor.id is not None:
+        keyed = session.execute(
+            select(Incident.id, Incident.number, Incident.idempotency_key).where(
+                Incident.created_by == actor.id, Incident.idempotency_key.in_(keys)
+            )
+        ).all()
+        by_key = {r.idempotency_key: (r.id, r.number) for r in keyed}
+        for index, item in enumerate(items):
+            if item.idempotency_key in by_key:
+                found[index] = by_key[item.idempotency_key]
+    return found
+
+
+def _request_keys(item: NewIncident) -> list[tuple[str, str]]:
+    keys = []
+    if item.data.external_id:
+        keys.append(("source", f"{item.data.channel}\x00{item.data.external_id}"))
+    if item.idempotency_key:
+        keys.append(("key", item.idempotency_key))
+    return keys
+
+
+def _places(session: Session, codes: set[str]) -> dict[str, Place]:
+    if not codes:
+        return {}
+    return {p.code: p for p in session.scalars(select(Place).where(Place.code.in_(codes)))}
+
+
+def _settle_place(
+    actor: Actor, data: IncidentCreate, suggestion: Triage, places: dict[str, Place]
+) -> Place:
+    home = places.get(actor.place_code) if actor.place_code else None
+    if data.place_code:
+        place = places.get(data.place_code)
+        if place is None:
+            raise NotFound(f"未知区划代码 {data.place_code}", field="place_code")
+        if (
+            home is not None
+            and actor.role not in ("admin", "citizen")
+            and not is_within(place, home)
+        ):
+            raise Forbidden(f"地点 {place.name}（{place.code}）不在您的辖区内", field="place_code")
+        return place
+    suggested = places.get(suggestion.place["code"]) if suggestion.place else None
+    if suggested is not None and (
+        home is None or actor.role == "citizen" or is_within(suggested, home)
+    ):
+        return suggested
+    if home is not None:
+        return home
+    raise InvalidInput(
+        "无法确定事发地：请提供区划代码 place_code 或可识别的地址", field="place_code"
+    )
+
+
+def _coordinates(data: IncidentCreate, place: Place) -> tuple[float | None, float | None]:
+    if data.lon is None or data.lat is None:
+        return place.lon, place.lat
+    lon, lat = to_wgs84(data.lon, data.lat, data.coord_system)
+    if not in_zhejiang_bbox(lon, lat):
+        raise InvalidInput(
+            f"坐标 ({data.lon}, {data.lat}) 不在浙江省范围内（坐标系 {data.coord_system}）",
+            field="lon",
+        )
+    return round(lon, 6), round(lat, 6)
+
+
+def _triage_payload(
+    actor: Actor, data: IncidentCreate, suggestion: Triage
+) -> tuple[Actor, dict[str, Any]]:
+    """The triage event: the model's suggestion, and the person's choice where they made one."""
+    human = actor.role in TRIAGE_ROLES and (
+        data.code is not None or data.police is not None or data.urgency is not None
+    )
+    code = (data.code if human else None) or suggestion.code
+    call_type = get_call_type(code)
+    police = data.police if human and data.police is not None else None
+    if police is None:
+        police = (
+            suggestion.police if code == suggestion.code or call_type is None else call_type.police
+        )
+    payload = {
+        "code": code,
+        "suggested_code": suggestion.code,
+        "police": police,
+        "urgency": (data.urgency if human else None) or suggestion.urgency,
+        "confidence": suggestion.confidence,
+        "gov_category": suggestion.gov_category,
+        "department": suggestion.department,
+        "source": "human" if human else "model",
+    }
+    return (actor if human else TRIAGE_ACTOR), payload
+
+
+def _reserve_numbers(session: Session, area: str, count: int, now: dt.datetime) -> list[str]:
+    """``count`` consecutive 接警单 numbers for one county and day, in one atomic upsert."""
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        upsert(IncidentSequence)
+        .values(county_code=area, day=day, last=count)
+        .on_conflict_do_update(
+            index_elements=["county_code", "day"], set_={"last": IncidentSequence.last + count}
+        )
+        .returning(IncidentSequence.last)
+    )
+    last = session.execute(statement).scalar_one()
+    return [f"{area}{day}{n:05d}" for n in range(last - count + 1, last + 1)]
+
+
+@dataclass
+class _Prepared:
+    index: int
+    item: NewIncident
+    place: Place
+    lon: float | None
+    lat: float | None
+    reported_at: dt.datetime
+    suggestion: Triage
+    triage_actor: Actor
+    triage_payload: dict[str, Any]
+
+
+def create_incidents(
+    session: Session,
+    *,
+    actor: Actor,
+    items: Sequence[NewIncident],
+    default_place: str | None = None,
+    suggestions: Sequence[Triage] | None = None,
+) -> list[Outcome]:
+    """Record a batch; one outcome per item, in order. Flushes; the caller commits."""
+    now = utcnow()
+    outcomes: list[Outcome | None] = [None] * len(items)
+    for index, (incident_id, number) in find_existing(session, actor, items).items():
+        outcomes[index] = Outcome(incident_id, number, created=False)
+    # The same request twice in one batch: the later ones repeat the first.
+    first_of: dict[tuple[str, str], int] = {}
+    repeat_of: dict[int, int] = {}
+    for index, item in enumerate(items):
+        if outcomes[index] is not None:
+            continue
+        for key in _request_keys(item):
+            if key in first_of:
+                repeat_of[index] = first_of[key]
+                break
+        else:
+            for key in _request_keys(item):
+                first_of[key] = index
+    todo = [i for i, o in enumerate(outcomes) if o is None and i not in repeat_of]
+    triaged = (
+        list(suggestions)
+        if suggestions is not None
+        else [suggest(items[i].data, actor.place_code or default_place) for i in todo]
+    )
+    codes = {c for i in todo for c in (items[i].data.place_code,) if c}
+    codes |= {t.place["code"] for t in triaged if t.place}
+    if actor.place_code:
+        codes.add(actor.place_code)
+    places = _places(session, codes)
+    prepared: list[_Prepared] = []
+    limit = now + FUTURE_SLACK
+    for index, suggestion in zip(todo, triaged, strict=True):
+        data = items[index].data
+        try:
+            place = _settle_place(actor, data, suggestion, places)
+            lon, lat = _coordinates(data, place)
+            reported_at = data.reported_at or now
+            if reported_at > limit:
+                raise InvalidInput("报警时间不能晚于当前时间", field="reported_at")
+        except PinganError as error:
+            outcomes[index] = Outcome(None, None, created=False, error=error)
+            continue
+        triage_actor, payload = _triage_payload(actor, data, suggestion)
+        prepared.append(
+            _Prepared(
+                index, items[index], place, lon, lat, reported_at, suggestion, triage_actor, payload
+            )
+        )
+    _insert(session, actor, prepared, now, outcomes)
+    for index, first in repeat_of.items():
+        original = outcomes[first]
+        assert original is not None
+        outcomes[index] = Outcome(original.incident_id, original.number, False, original.error)
+    return [o if o is not None else Outcome(None, None, False) for o in outcomes]
+
+
+def _insert(
+    session: Session,
+    actor: Actor,
+    prepared: list[_Prepared],
+    now: dt.datetime,
+    outcomes: list[Outcome | None],
+) -> None:
+    if not prepared:
+        return
+    by_area: dict[str, list[_Prepared]] = defaultdict(list)
+    for row in prepared:
+        by_area[row.place.county_code or row.place.city_code or row.place.code].append(row)
+    numbers: dict[int, str] = {}
+    for area, rows in sorted(by_area.items()):
+        for row, number in zip(rows, _reserve_numbers(session, area, len(rows), now), strict=True):
+            numbers[row.index] = number
+    incident_rows = []
+    histories: list[list[tuple[Actor, str, str | None, str, dict[str, Any]]]] = []
+    for row in prepared:
+        data, suggestion = row.item.data, row.suggestion
+        create_payload = {
+            "channel": data.channel,
+            "place_code": row.place.code,
+            "initial_code": suggestion.code,
+        }
+        snapshot = replay([("create", create_payload), ("triage", row.triage_payload)])
+        histories.append(
+            [
+                (actor, "create", None, "received", create_payload),
+                (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload),
+            ]
+        )
+        incident_rows.append(
+            {
+                "number": numbers[row.index],
+                "external_id": data.external_id,
+                "idempotency_key": row.item.idempotency_key,
+                "channel": data.channel,
+                "reported_at": row.reported_at,
+                "created_at": now,
+                "created_by": actor.id,
+                "caller_name": data.caller_name,
+                "caller_phone": data.caller_phone,
+                "address": data.address,
+                "description": data.description,
+                "place_code": row.place.code,
+                "city_code": row.place.city_code,
+                "county_code": row.place.county_code,
+                "town_code": row.place.town_code,
+                "village_code": row.place.village_code,
+                "lon": row.lon,
+                "lat": row.lat,
+                "state": snapshot.state,
+                "initial_code": snapshot.initial_code,
+                "final_code": snapshot.final_code,
+                "police": snapshot.police,
+                "urgency": snapshot.urgency,
+                "return_count": 0,
+                "updated_at": now,
+            }
+        )
+    # A plain executemany (no RETURNING: SQLite would fall back to one statement per row),
+    # then the ids by the numbers just handed out.
+    session.execute(insert(Incident.__table__), incident_rows)  # type: ignore[arg-type]
+    number_list = [numbers[row.index] for row in prepared]
+    found = session.execute(
+        select(Incident.number, Incident.id).where(Incident.number.in_(number_list))
+    )
+    id_of = {number: incident_id for number, incident_id in found}
+    ids = [id_of[number] for number in number_list]
+    event_rows = []
+    for row, incident_id, history in zip(prepared, ids, histories, strict=True):
+        number = numbers[row.index]
+        prev = GENESIS
+        for seq, (who, action, from_state, to_state, payload) in enumerate(history, start=1):
+            digest = event_hash(
+                number=number,
+                seq=seq,
+                at=now,
+                actor=who.username,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                payload=payload,
+                prev_hash=prev,
+            )
+            event_rows.append(
+                {
+                    "incident_id": incident_id,
+                    "seq": seq,
+                    "at": now,
+                    "actor_id": who.id,
+                    "actor": who.username,
+                    "action": action,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "payload": payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        outcomes[row.index] = Outcome(incident_id, number, created=True)
+    session.execute(insert(IncidentEvent.__table__), event_rows)  # type: ignore[arg-type]
