@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("intake",)
+BENCHMARKS = ("triage", "address", "routing", "intake", "durability")
 RESULTS = Path(__file__).parent / "results"
 
 

@@ -33,6 +33,11 @@ def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -
     handler = persona("hand", "unit_handler", unit=unit["id"])
     incident = report(client, dispatcher, code="201000")
     number = incident["number"]
+    # Routed on arrival: the only police station covering 新昌县 leads.
+    assert incident["state"] == "assigned"
+    assert [(a["unit_id"], a["role"]) for a in incident["assignments"]] == [(unit["id"], "lead")]
+    assert incident["sign_for_due"] is not None  # the clock runs from receipt
+    # The dispatcher recategorises it, which sends it back for routing, and assigns it again.
     assert (
         act(client, dispatcher, number, "triage", code="100100", police=True, urgency=2).status_code
         == 200
@@ -56,6 +61,7 @@ def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -
     assert [e["action"] for e in events] == [
         "create",
         "triage",
+        "assign",
         "triage",
         "assign",
         "sign_for",
@@ -65,9 +71,10 @@ def test_the_full_loop_is_recorded_event_by_event(client: TestClient, persona) -
         "call_back",
         "reopen",
     ]
-    assert [e["seq"] for e in events] == list(range(1, 11))
+    assert [e["seq"] for e in events] == list(range(1, 12))
     assert events[1]["payload"]["source"] == "human"  # the dispatcher gave a code on creation
-    assert events[4]["actor"] == "hand"
+    assert events[2]["actor"] == "routing" and events[2]["payload"]["rules_version"]
+    assert events[5]["actor"] == "hand"
     verified = client.get(f"/api/incidents/{number}/verify", headers=dispatcher.headers).json()
     assert verified["intact"] is True
 

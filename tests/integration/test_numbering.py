@@ -69,6 +69,8 @@ def _cleanup(engine: Engine, county: str) -> None:
             )
         id_list = ",".join(str(i) for i in ids)
         conn.exec_driver_sql(f"DELETE FROM incident_event WHERE incident_id IN ({id_list})")
+        for table in ("routing_decision", "incident_assignment"):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE incident_id IN ({id_list})")
         conn.exec_driver_sql(f"DELETE FROM incident WHERE id IN ({id_list})")
         conn.exec_driver_sql(f"DELETE FROM incident_sequence WHERE county_code = '{county}'")
         if engine.dialect.name == "sqlite":

@@ -28,6 +28,9 @@ PAYLOADS = {
     "reopen": {"reason": "群众不满意"},
     "merge": {"into": "3306242026010100001"},
     "cancel": {"reason": "误拨"},
+    "unroutable": {"reason": "无覆盖该地的单位"},
+    "escalate": {"step": "sign_for", "stage": "warning"},
+    "pause": {"reason": "等待群众提供材料"},
 }
 
 
@@ -61,6 +64,13 @@ def test_final_states_accept_nothing_but_reopen() -> None:
     assert allowed_actions("merged") == []
     assert allowed_actions("cancelled") == []
     assert allowed_actions("called_back") == ["reopen"]
+
+
+def test_time_limit_escalation_and_pauses_leave_the_state_alone() -> None:
+    snapshot = replay([("create", {}), ("triage", {}), ("assign", {"units": [1]})])
+    for action in ("escalate", "pause", "resume"):
+        snapshot = apply(snapshot, action, PAYLOADS.get(action, {}))
+        assert snapshot.state == "assigned"
 
 
 def test_every_transition_targets_a_known_state() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pingan.db.base import utcnow
 from pingan.errors import Conflict, InvalidInput
+from pingan.incident.assignment import DUE_COLUMNS, due_columns
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.history import append_event
 from pingan.incident.lifecycle import (
@@ -24,6 +25,7 @@ from pingan.incident.lifecycle import (
 from pingan.incident.models import Incident, IncidentAssignment
 from pingan.incident.queries import get_incident_or_raise
 from pingan.incident.schemas import IncidentCreate, check_code
+from pingan.routing.timelimits import extend_for_pause
 from pingan.unit.models import Unit
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
@@ -41,6 +43,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "reopen": COMMAND,
     "merge": COMMAND | {"call_taker"},
     "cancel": COMMAND | {"call_taker"},
+    "unroutable": frozenset({"admin"}),
+    "escalate": frozenset({"admin"}),  # the time-limit engine
+    "pause": COMMAND | {"unit_handler"},
+    "resume": COMMAND | {"unit_handler"},
 }
 MAX_NOTE = 1000
 
@@ -157,8 +163,14 @@ def transition(
     now = utcnow()
     if action == "assign":
         _replace_assignments(session, incident, clean["units"], now)
-    elif action == "return_incident":
+    elif action == "return_incident" or (action == "triage" and from_state == "assigned"):
         _deactivate_assignments(session, incident)
+    if action == "triage":
+        _refresh_due_times(incident, snapshot)
+    elif action == "pause":
+        incident.paused_at = now
+    elif action == "resume":
+        _resume(incident, now)
     _store_snapshot(incident, snapshot, now)
     append_event(
         session,
@@ -171,6 +183,30 @@ def transition(
         at=now,
     )
     return incident
+
+
+def _refresh_due_times(incident: Incident, snapshot: Snapshot) -> None:
+    """A new category or urgency brings the time limits of its policy (from receipt)."""
+    for column, due in due_columns(
+        snapshot.final_code, snapshot.urgency, snapshot.police, incident.reported_at
+    ).items():
+        setattr(incident, column, due)
+
+
+def _resume(incident: Incident, now: dt.datetime) -> None:
+    """Waiting for the citizen stopped the clocks: limits not yet passed move later."""
+    if incident.paused_at is None:
+        return
+    paused_seconds = (now - incident.paused_at).total_seconds()
+    for column in DUE_COLUMNS.values():
+        due = getattr(incident, column)
+        if due is not None:
+            setattr(
+                incident,
+                column,
+                extend_for_pause(due, paused_seconds, paused_at=incident.paused_at),
+            )
+    incident.paused_at = None
 
 
 def _allowed(incident: Incident) -> list[str]:

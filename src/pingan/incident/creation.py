@@ -27,10 +27,25 @@ from pingan.area.queries import is_within
 from pingan.db.base import utcnow
 from pingan.errors import Forbidden, InvalidInput, NotFound, PinganError
 from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
+from pingan.incident.assignment import (
+    ROUTING_ACTOR,
+    decide,
+    decision_row,
+    due_columns,
+    load_directory,
+    routing_event,
+)
 from pingan.incident.history import GENESIS, event_hash
-from pingan.incident.lifecycle import replay
-from pingan.incident.models import Incident, IncidentEvent, IncidentSequence
+from pingan.incident.lifecycle import apply, replay
+from pingan.incident.models import (
+    Incident,
+    IncidentAssignment,
+    IncidentEvent,
+    IncidentSequence,
+    RoutingDecision,
+)
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
+from pingan.routing.engine import Decision
 from pingan.taxonomy import get_call_type
 from pingan.triage import Triage, triage
 from pingan.user.scope import Actor
@@ -282,8 +297,10 @@ def _insert(
     for area, rows in sorted(by_area.items()):
         for row, number in zip(rows, _reserve_numbers(session, area, len(rows), now), strict=True):
             numbers[row.index] = number
+    directory = load_directory(session, [row.place for row in prepared])
     incident_rows = []
     histories: list[list[tuple[Actor, str, str | None, str, dict[str, Any]]]] = []
+    decisions: list[Decision] = []
     for row in prepared:
         data, suggestion = row.item.data, row.suggestion
         create_payload = {
@@ -292,12 +309,19 @@ def _insert(
             "initial_code": suggestion.code,
         }
         snapshot = replay([("create", create_payload), ("triage", row.triage_payload)])
-        histories.append(
-            [
-                (actor, "create", None, "received", create_payload),
-                (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload),
-            ]
+        history = [
+            (actor, "create", None, "received", create_payload),
+            (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload),
+        ]
+        decision = decide(
+            directory, snapshot.final_code or suggestion.code, row.place, row.reported_at
         )
+        decisions.append(decision)
+        action, payload = routing_event(decision)
+        before = snapshot.state
+        snapshot = apply(snapshot, action, payload)
+        history.append((ROUTING_ACTOR, action, before, snapshot.state, payload))
+        histories.append(history)
         incident_rows.append(
             {
                 "number": numbers[row.index],
@@ -325,6 +349,9 @@ def _insert(
                 "urgency": snapshot.urgency,
                 "return_count": 0,
                 "updated_at": now,
+                **due_columns(
+                    snapshot.final_code, snapshot.urgency, snapshot.police, row.reported_at
+                ),
             }
         )
     # A plain executemany (no RETURNING: SQLite would fall back to one statement per row),
@@ -370,3 +397,21 @@ def _insert(
             prev = digest
         outcomes[row.index] = Outcome(incident_id, number, created=True)
     session.execute(insert(IncidentEvent.__table__), event_rows)  # type: ignore[arg-type]
+    session.execute(
+        insert(RoutingDecision.__table__),  # type: ignore[arg-type]
+        [decision_row(i, d, now) for i, d in zip(ids, decisions, strict=True)],
+    )
+    assignments = [
+        {
+            "incident_id": i,
+            "unit_id": unit_id,
+            "role": "lead" if n == 0 else "assist",
+            "active": True,
+            "assigned_at": now,
+        }
+        for i, d in zip(ids, decisions, strict=True)
+        if d.lead is not None and not d.unroutable
+        for n, unit_id in enumerate(routing_event(d)[1]["units"])
+    ]
+    if assignments:
+        session.execute(insert(IncidentAssignment.__table__), assignments)  # type: ignore[arg-type]

@@ -35,12 +35,15 @@ class Transition:
     sources: frozenset[str]
     target: str
     required: tuple[str, ...] = ()
+    system: bool = False  # done by Pingan itself (routing, time limits), not offered to people
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("triage", "研判", frozenset({"received", "triaged", "returned"}), "triaged"),
+        Transition(
+            "triage", "研判", frozenset({"received", "triaged", "assigned", "returned"}), "triaged"
+        ),
         Transition(
             "assign", "派单", frozenset({"triaged", "returned", "assigned"}), "assigned", ("units",)
         ),
@@ -76,6 +79,32 @@ TRANSITIONS: dict[str, Transition] = {
             ("into",),
         ),
         Transition(
+            "unroutable",
+            "无法自动分派",
+            frozenset({"triaged", "returned"}),
+            "",
+            ("reason",),
+            system=True,
+        ),
+        Transition(
+            "escalate",
+            "时限提醒/督办/通报",
+            frozenset(
+                {"triaged", "assigned", "signed_for", "on_scene", "handled", "closed", "returned"}
+            ),
+            "",
+            ("step", "stage"),
+            system=True,
+        ),
+        Transition(
+            "pause",
+            "挂起（等待群众）",
+            frozenset({"assigned", "signed_for", "on_scene"}),
+            "",
+            ("reason",),
+        ),
+        Transition("resume", "恢复办理", frozenset({"assigned", "signed_for", "on_scene"}), ""),
+        Transition(
             "cancel",
             "作废（无效警情）",
             frozenset({"received", "triaged", "assigned", "returned"}),
@@ -107,8 +136,11 @@ class MissingField(Exception):
         super().__init__(f"{action} 需要字段：{', '.join(missing)}")
 
 
-def allowed_actions(state: str) -> list[str]:
-    return [a for a, t in TRANSITIONS.items() if state in t.sources]
+def allowed_actions(state: str, *, include_system: bool = False) -> list[str]:
+    """The actions a person may take in ``state`` (and Pingan's own, when asked)."""
+    return [
+        a for a, t in TRANSITIONS.items() if state in t.sources and (include_system or not t.system)
+    ]
 
 
 def next_state(state: str, action: str, payload: Mapping[str, Any]) -> str:
@@ -150,7 +182,9 @@ def apply(snapshot: Snapshot, action: str, payload: Mapping[str, Any]) -> Snapsh
             urgency=payload.get("urgency"),
         )
     target = next_state(snapshot.state, action, payload)
-    snapshot.state = target
+    previous, snapshot.state = snapshot.state, target
+    if action == "triage" and previous == "assigned":
+        snapshot.unit_ids = []  # a new category is routed afresh
     if action == "triage":
         if "code" in payload:
             snapshot.final_code = payload["code"]
