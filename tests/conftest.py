@@ -110,7 +110,9 @@ def backend(database: Engine) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, secret_key=SECRET, database_url="sqlite://")
+    return Settings(
+        data_dir=tmp_path, secret_key=SECRET, database_url="sqlite://", run_time_limits=False
+    )
 
 
 @pytest.fixture

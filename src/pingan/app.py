@@ -22,6 +22,7 @@ from pingan.db.session import make_sessionmaker
 from pingan.errors import Conflict, Forbidden, InvalidInput, NotFound, PinganError, Unauthenticated
 from pingan.incident.api import router as incident_router
 from pingan.incident.api import triage_router
+from pingan.incident.timers import TimeLimitEngine
 from pingan.triage import triage
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
@@ -47,11 +48,17 @@ STATUS = {
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Load the triage model and gazetteer before taking requests, so the first call-taker of
-    the day does not wait for them."""
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the triage model and gazetteer before taking requests (so the first call-taker of
+    the day does not wait), and run the time-limit engine while the server runs."""
     triage("启动预热：新昌县南明街道")
+    engine = None
+    if app.state.settings.run_time_limits:
+        engine = TimeLimitEngine(app.state.sessionmaker)
+        engine.start()
     yield
+    if engine is not None:
+        engine.stop()
 
 
 def create_app(

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     )
     max_text_length: int = Field(4000, description="Longest incident description accepted.")
     sqlite_busy_timeout_ms: int = Field(15000, description="How long SQLite waits for a lock.")
+    run_time_limits: bool = Field(
+        True, description="Run the time-limit engine (提醒/督办/通报) inside the server."
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

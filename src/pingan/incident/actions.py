@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pingan.db.base import utcnow
 from pingan.errors import Conflict, InvalidInput
-from pingan.incident.assignment import DUE_COLUMNS, due_columns
+from pingan.incident.assignment import DUE_COLUMNS, due_columns, reroute
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.history import append_event
 from pingan.incident.lifecycle import (
@@ -164,7 +164,14 @@ def transition(
     if action == "assign":
         _replace_assignments(session, incident, clean["units"], now)
     elif action == "return_incident" or (action == "triage" and from_state == "assigned"):
-        _deactivate_assignments(session, incident)
+        returned_by = _deactivate_assignments(session, incident)
+        if action == "return_incident":
+            # Back to the dispatcher, with a new suggestion that leaves out who returned it.
+            suggestion = reroute(session, incident, exclude=returned_by, at=now)
+            clean["suggestion"] = {
+                "lead": suggestion.lead.to_dict() if suggestion.lead else None,
+                "reason": suggestion.reason,
+            }
     if action == "triage":
         _refresh_due_times(incident, snapshot)
     elif action == "pause":
@@ -255,9 +262,18 @@ def _replace_assignments(
     session.flush()
 
 
-def _deactivate_assignments(session: Session, incident: Incident) -> None:
+def _deactivate_assignments(session: Session, incident: Incident) -> list[int]:
+    """End the incident's current assignments; returns the units that had it."""
+    units = list(
+        session.scalars(
+            select(IncidentAssignment.unit_id).where(
+                IncidentAssignment.incident_id == incident.id, IncidentAssignment.active.is_(True)
+            )
+        )
+    )
     session.execute(
         update(IncidentAssignment)
         .where(IncidentAssignment.incident_id == incident.id, IncidentAssignment.active.is_(True))
         .values(active=False)
     )
+    return units

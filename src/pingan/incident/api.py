@@ -8,10 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from pingan.area.queries import get_place_or_raise
 from pingan.db.base import utcnow
 from pingan.deps import ActorDep, SessionDep, SettingsDep
 from pingan.geo.coords import to_wgs84
 from pingan.incident.actions import create_incident, transition
+from pingan.incident.assignment import DUE_COLUMNS, decide, decisions_of, load_directory
+from pingan.incident.dispatching import recommend
 from pingan.incident.duplicates import find_duplicates, find_repeats
 from pingan.incident.history import verify_history
 from pingan.incident.lifecycle import TRANSITIONS
@@ -28,10 +31,13 @@ from pingan.incident.schemas import (
     IncidentCreate,
     IncidentFilter,
     IncidentRead,
+    RouteRequest,
     TransitionRequest,
     TriageRequest,
 )
+from pingan.incident.timers import DONE_STATES, fired_stages
 from pingan.pagination import MAX_PAGE_SIZE, Page
+from pingan.routing.timelimits import stages
 from pingan.triage import triage
 from pingan.user.scope import CAN_CREATE_INCIDENTS, require_role
 
@@ -148,6 +154,53 @@ def duplicates(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, obje
     }
 
 
+@router.get("/{ref}/routing", summary="分派决策及其依据（规则、版本、逐单位说明）")
+def routing(ref: str, actor: ActorDep, session: SessionDep) -> list[dict[str, object]]:
+    found = get_incident_or_raise(session, actor, ref)
+    return [
+        {
+            "at": d.at,
+            "rules_version": d.rules_version,
+            "rule": d.rule,
+            "lead_unit_id": d.lead_unit_id,
+            "assist_unit_ids": d.assist_unit_ids,
+            "unroutable": d.unroutable,
+            "reason": d.reason,
+            "trace": d.trace,
+        }
+        for d in decisions_of(session, found)
+    ]
+
+
+@router.get("/{ref}/recommendations", summary="派警推荐：附近可用力量按到达时间与适配度排序")
+def recommendations(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, object]:
+    return recommend(session, get_incident_or_raise(session, actor, ref))
+
+
+@router.get("/{ref}/timers", summary="时限：各环节截止时间与提醒/督办/通报时刻")
+def timers(ref: str, actor: ActorDep, session: SessionDep) -> dict[str, object]:
+    found = get_incident_or_raise(session, actor, ref)
+    fired = fired_stages(session, [found.id])[found.id]
+    steps = []
+    for step, column in DUE_COLUMNS.items():
+        due = getattr(found, column)
+        if due is None:
+            continue
+        start = min(found.reported_at, due)
+        steps.append(
+            {
+                "step": step,
+                "due": due,
+                "done": found.state in DONE_STATES[step],
+                "stages": [
+                    {"stage": stage, "at": at, "fired": (step, stage) in fired}
+                    for stage, at in stages(due, start).items()
+                ],
+            }
+        )
+    return {"number": found.number, "paused_at": found.paused_at, "steps": steps}
+
+
 @router.post(
     "/{ref}/actions/{action}",
     response_model=IncidentRead,
@@ -195,3 +248,10 @@ def suggest_triage(
         "duplicates": [asdict(c) for c in candidates],
         "repeats": [asdict(r) for r in repeats],
     }
+
+
+@triage_router.post("/api/route", summary="预览分派：某类警情在某地由谁主办、谁协办，以及原因")
+def preview_route(body: RouteRequest, actor: ActorDep, session: SessionDep) -> dict[str, object]:
+    place = get_place_or_raise(session, body.place)
+    decision = decide(load_directory(session, [place]), body.code, place, utcnow())
+    return decision.to_dict()

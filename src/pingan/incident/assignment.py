@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
+from pingan.incident.models import Incident, RoutingDecision
 from pingan.routing.engine import Decision, PlaceRef, UnitRef, route
 from pingan.routing.rules import RuleSet, default_rules
 from pingan.routing.timelimits import due_times
@@ -135,3 +136,27 @@ def due_columns(
     for step, column in DUE_COLUMNS.items():
         columns[column] = deadlines.get(step)
     return columns
+
+
+def reroute(
+    session: Session, incident: Incident, *, exclude: Sequence[int] = (), at: dt.datetime
+) -> Decision:
+    """A fresh decision for an incident (e.g. after a return, without the unit that returned
+    it), stored with its trace as a suggestion for the dispatcher."""
+    place = session.get(Place, incident.place_code) if incident.place_code else None
+    if place is None:
+        raise ValueError("incident has no place")
+    directory = load_directory(session, [place])
+    decision = decide(directory, incident.final_code or "999900", place, at, exclude=exclude)
+    session.execute(insert(RoutingDecision.__table__), [decision_row(incident.id, decision, at)])  # type: ignore[arg-type]
+    return decision
+
+
+def decisions_of(session: Session, incident: Incident) -> list[RoutingDecision]:
+    return list(
+        session.scalars(
+            select(RoutingDecision)
+            .where(RoutingDecision.incident_id == incident.id)
+            .order_by(RoutingDecision.id.desc())
+        )
+    )

@@ -90,6 +90,17 @@ class TriageRequest(BaseModel):
         return value
 
 
+class RouteRequest(BaseModel):
+    code: str = Field(description="Category code from the 110 table.")
+    place: str = Field(description="Division code of the place.")
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        check_code(value)
+        return value
+
+
 class TransitionRequest(BaseModel):
     """An action on an incident with what it needs, e.g. ``{"reason": "不属本单位职责"}``."""
 

@@ -1,0 +1,171 @@
+"""The time-limit engine: every open incident's limits watched, escalated 提醒 → 督办 → 通报.
+
+It keeps a timer wheel in memory and rebuilds it from the database at start (due times are
+columns of the incident; stages already escalated are ``escalate`` events in its history), so a
+restart loses no limit. While running it picks up changed incidents by ``updated_at`` about once
+a second and fires due stages about five times a second; each stage becomes an ``escalate`` event
+in the incident's history, written once (it is re-checked inside the writing transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan.db.base import utcnow
+from pingan.db.session import session_scope
+from pingan.errors import PinganError
+from pingan.incident.actions import transition
+from pingan.incident.assignment import DUE_COLUMNS
+from pingan.incident.lifecycle import FINAL_STATES
+from pingan.incident.models import Incident, IncidentEvent
+from pingan.routing.timelimits import Fired, TimerWheel, stages
+from pingan.user.scope import Actor
+
+log = logging.getLogger(__name__)
+ENGINE_ACTOR = Actor(id=None, username="time-limits", role="admin")
+STAGE_NAMES = {"warning": "提醒", "supervise": "督办", "notice": "通报"}
+STEP_NAMES = {"sign_for": "签收", "arrive": "到场", "finish": "处置", "call_back": "回访"}
+# The state from which a step counts as done.
+DONE_STATES = {
+    "sign_for": {"signed_for", "on_scene", "handled", "closed"} | FINAL_STATES,
+    "arrive": {"on_scene", "handled", "closed"} | FINAL_STATES,
+    "finish": {"handled", "closed"} | FINAL_STATES,
+    "call_back": set(FINAL_STATES),
+}
+
+
+def pending(incident: Incident, fired: set[tuple[str, str]]) -> list[tuple[str, str, dt.datetime]]:
+    """The (step, stage, moment) still to come for an incident; none while it is paused."""
+    if incident.paused_at is not None or incident.state in FINAL_STATES:
+        return []
+    moments = []
+    for step, column in DUE_COLUMNS.items():
+        due = getattr(incident, column)
+        if due is None or incident.state in DONE_STATES[step]:
+            continue
+        start = min(incident.reported_at, due)
+        for stage, at in stages(due, start).items():
+            if (step, stage) not in fired:
+                moments.append((step, stage, at))
+    return moments
+
+
+def fired_stages(session: Session, incident_ids: Iterable[int]) -> dict[int, set[tuple[str, str]]]:
+    ids = list(incident_ids)
+    result: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
+    for start in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(IncidentEvent.incident_id, IncidentEvent.payload).where(
+                IncidentEvent.incident_id.in_(ids[start : start + 5000]),
+                IncidentEvent.action == "escalate",
+            )
+        )
+        for incident_id, payload in rows:
+            result[incident_id].add((str(payload.get("step")), str(payload.get("stage"))))
+    return result
+
+
+class TimeLimitEngine:
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.wheel = TimerWheel()
+        self.watermark: dt.datetime | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _load(self, session: Session, incidents: list[Incident]) -> None:
+        fired = fired_stages(session, [i.id for i in incidents])
+        for incident in incidents:
+            self.wheel.cancel(incident.id)
+            for step, stage, at in pending(incident, fired[incident.id]):
+                self.wheel.add(incident.id, step, stage, at)
+
+    def rebuild(self) -> int:
+        """Load every open incident's limits from the database (at start, or after a restart)."""
+        self.wheel = TimerWheel()
+        started = utcnow()
+        with self.factory() as session:
+            open_incidents = list(
+                session.scalars(select(Incident).where(Incident.state.not_in(FINAL_STATES)))
+            )
+            self._load(session, open_incidents)
+        self.watermark = started
+        return len(open_incidents)
+
+    def refresh(self) -> int:
+        """Pick up incidents created or changed since the last look."""
+        since = self.watermark or dt.datetime.min.replace(tzinfo=dt.UTC)
+        started = utcnow()
+        with self.factory() as session:
+            changed = list(session.scalars(select(Incident).where(Incident.updated_at >= since)))
+            self._load(session, changed)
+        self.watermark = started
+        return len(changed)
+
+    def fire(self, now: dt.datetime | None = None) -> list[Fired]:
+        """Escalate every stage that is due; returns what was written."""
+        written = []
+        for item in self.wheel.due(now or utcnow()):
+            try:
+                with session_scope(self.factory) as session:
+                    if self._escalate(session, item):
+                        written.append(item)
+            except PinganError as exc:  # the incident moved on meanwhile: nothing to do
+                log.info("escalation of %s skipped: %s", item.incident_id, exc.message)
+        return written
+
+    def _escalate(self, session: Session, item: Fired) -> bool:
+        incident = session.get(Incident, item.incident_id, with_for_update=True)
+        if incident is None:
+            return False
+        already = fired_stages(session, [incident.id])[incident.id]
+        if (item.step, item.stage) not in {(s, g) for s, g, _ in pending(incident, already)}:
+            return False
+        due = getattr(incident, DUE_COLUMNS[item.step])
+        transition(
+            session,
+            actor=ENGINE_ACTOR,
+            incident=incident,
+            action="escalate",
+            payload={
+                "step": item.step,
+                "stage": item.stage,
+                "due": due.isoformat() if due else None,
+                "note": f"{STEP_NAMES[item.step]}时限{STAGE_NAMES[item.stage]}",
+            },
+        )
+        return True
+
+    def run(self, tick: float = 0.2, poll: float = 1.0) -> None:
+        """Loop until ``stop()``: refresh about every ``poll`` seconds, fire every ``tick``."""
+        last_poll = 0.0
+        clock = 0.0
+        while not self._stop.is_set():
+            try:
+                if clock - last_poll >= poll:
+                    self.refresh()
+                    last_poll = clock
+                self.fire()
+            except Exception:  # keep the engine alive; the next tick retries
+                log.exception("time-limit engine tick failed")
+            self._stop.wait(tick)
+            clock += tick
+
+    def start(self) -> None:
+        def boot() -> None:
+            self.rebuild()
+            self.run()
+
+        self._thread = threading.Thread(target=boot, name="pingan-time-limits", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
