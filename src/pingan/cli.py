@@ -39,6 +39,8 @@ app.add_typer(places_app, name="places")
 app.add_typer(user_app, name="user")
 app.add_typer(units_app, name="units")
 app.add_typer(incident_app, name="incident")
+rules_app = typer.Typer(help="分派规则：检查、回放", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 import_app = typer.Typer(help="批量导入", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 eval_app = typer.Typer(help="评测：在真实标注数据上测准确率", no_args_is_help=True)
@@ -444,6 +446,121 @@ def import_incidents_command(
             f"[yellow]{len(summary.rejected)} 行未导入[/yellow]"
             + (f"，明细见 {rejected}" if rejected else "（加 --rejected FILE 保存明细）")
         )
+
+
+def _route_one(session: Session, code: str, place_code: str, rules: Any = None) -> dict[str, Any]:
+    from pingan.area.queries import get_place_or_raise
+    from pingan.db.base import utcnow
+    from pingan.incident.assignment import decide, load_directory
+    from pingan.incident.schemas import check_code
+
+    try:
+        check_code(code)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    place = get_place_or_raise(session, place_code)
+    decision = decide(load_directory(session, [place]), code, place, utcnow(), rules=rules)
+    return decision.to_dict()
+
+
+@app.command("route")
+def route_command(
+    code: Annotated[
+        str | None, typer.Option(help="警情类别代码；不给时从 stdin 逐行读 JSON")
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="事发地区划代码")] = None,
+    text: Annotated[str | None, typer.Option(help="警情描述（未给 --code 时由研判定类）")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """分派：某类警情在某地由哪个单位主办、哪些协办，以及依据（规则、版本、逐单位说明）。"""
+    from pingan.triage import triage
+
+    with cli_session() as session:
+        if code is None and text is not None:
+            code = triage(text).code
+        if code is not None:
+            if place is None:
+                fail("需要 --place")
+            try:
+                decision = _route_one(session, code, place)
+            except PinganError as exc:
+                fail(exc.message)
+            if as_json:
+                emit(decision)
+            else:
+                lead = decision["lead"]
+                typer.echo(f"主办：{lead['name'] if lead else '无（转调度员）'}")
+                typer.echo(decision["reason"])
+            return
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                emit(
+                    {
+                        "id": item.get("id"),
+                        **_route_one(session, str(item["code"]), str(item["place"])),
+                    }
+                )
+            except (
+                json.JSONDecodeError,
+                KeyError,
+                TypeError,
+                PinganError,
+                typer.BadParameter,
+            ) as exc:
+                ident = item.get("id") if isinstance(locals().get("item"), dict) else None
+                emit({"id": ident, "error": getattr(exc, "message", str(exc))})
+
+
+@rules_app.command("check")
+def rules_check(path: Path) -> None:
+    """检查规则文件：逐条指出行号和问题。"""
+    from pingan.routing.rules import load_rules
+    from pingan.routing.tomlfile import ConfigError
+
+    try:
+        rules = load_rules(path)
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(f"规则文件有效：版本 {rules.version}，{len(rules.rules)} 条规则")
+
+
+@rules_app.command("replay")
+def rules_replay(
+    rules: Annotated[Path, typer.Option("--rules", help="新的规则文件")],
+    since: Annotated[str, typer.Option(help="起始日期 YYYY-MM-DD")],
+    examples: Annotated[int, typer.Option(help="每种变化列出的示例数")] = 3,
+    as_json: JsonFlag = False,
+) -> None:
+    """回放：过去的警情在新规则下会分给谁——单位间的流转数量与示例。"""
+    import datetime as dt
+
+    from pingan.incident.replay import replay_rules
+    from pingan.routing.rules import load_rules
+    from pingan.routing.tomlfile import ConfigError
+
+    try:
+        new_rules = load_rules(rules)
+        start = dt.datetime.fromisoformat(since).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    except ConfigError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(f"--since 日期无效：{exc}")
+    with cli_session() as session:
+        report = replay_rules(session, new_rules, since=start, examples=examples)
+    if as_json:
+        emit(report)
+        return
+    typer.echo(
+        f"回放 {report['incidents']} 起警情：{report['changed']} 起会改派"
+        f"（旧规则 {report['old_version']} → 新规则 {report['new_version']}）"
+    )
+    for move in report["moves"]:
+        typer.echo(f"  {move['from']} → {move['to']}：{move['count']} 起")
+        for example in move["examples"]:
+            typer.echo(f"      {example['number']}  {example['description'][:30]}")
 
 
 @app.command("serve")

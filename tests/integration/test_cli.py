@@ -59,6 +59,45 @@ def test_demo_builds_the_database_and_the_places_are_all_there(env: str) -> None
     ) == len(units)
 
 
+def test_route_prints_the_decision_and_replay_counts_what_new_rules_would_move(
+    env: str, tmp_path: Path
+) -> None:
+    run("demo", "--no-serve")
+    decision = json.loads(run("route", "--code", "600200", "--place", "330624001", "--json"))
+    assert decision["lead"]["type"] == "power_supply" and decision["rules_version"]
+    lines = runner.invoke(
+        app,
+        ["route"],
+        input='{"id": 1, "code": "100100", "place": "330624001"}\n'
+        '{"id": 2, "code": "x", "place": "1"}\n',
+    )
+    results = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert results[0]["id"] == 1 and results[0]["lead"]["type"] == "police_station"
+    assert results[1]["id"] == 2 and "error" in results[1]
+    # New rules: 电力抢修 led by the town government instead of the power company.
+    from importlib import resources
+
+    shipped = resources.files("pingan.data.routing").joinpath("rules.toml").read_text("utf-8")
+    changed = tmp_path / "rules.toml"
+    changed.write_text(
+        shipped + '\n[[rule]]\nname = "电力抢修（试行：镇街主办）"\nmatch = { code = "600200" }\n'
+        'places = ["330624"]\nlead = "town_government"\n',
+        encoding="utf-8",
+    )
+    run("rules", "check", str(changed))
+    report = json.loads(
+        run("rules", "replay", "--rules", str(changed), "--since", "2000-01-01", "--json")
+    )
+    assert report["incidents"] >= 10 and report["old_version"] != report["new_version"]
+    # The demo's power-cut call moves from the power company to a town government.
+    assert report["changed"] >= 1
+    assert all("供电" in m["from"] and m["examples"] for m in report["moves"])
+    broken = tmp_path / "broken.toml"
+    broken.write_text(shipped.replace('lead = "power_supply"', 'lead = "powr_supply"', 1), "utf-8")
+    result = runner.invoke(app, ["rules", "check", str(broken)])
+    assert result.exit_code == 2 and "行" in result.output and "powr_supply" in result.output
+
+
 def test_user_add_reads_the_password_from_stdin_and_can_sign_in(env: str) -> None:
     run("db", "upgrade")
     run(
