@@ -47,7 +47,8 @@ from pingan.incident.models import (
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.routing.engine import Decision
 from pingan.taxonomy import get_call_type
-from pingan.triage import Triage, triage
+from pingan.triage import Triage
+from pingan.triage.decide import triage_many
 from pingan.user.scope import Actor
 
 FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -69,11 +70,6 @@ class Outcome:
     number: str | None
     created: bool
     error: PinganError | None = None
-
-
-def suggest(data: IncidentCreate, default_place: str | None) -> Triage:
-    """What triage proposes for the text and address (the model's initial suggestion)."""
-    return triage(data.description, data.address, default_place)
 
 
 def find_existing(
@@ -247,7 +243,12 @@ def create_incidents(
     triaged = (
         list(suggestions)
         if suggestions is not None
-        else [suggest(items[i].data, actor.place_code or default_place) for i in todo]
+        else triage_many(
+            [items[i].data.description for i in todo],
+            [items[i].data.address for i in todo],
+            actor.place_code or default_place,
+            channels=[items[i].data.channel for i in todo],
+        )
     )
     codes = {c for i in todo for c in (items[i].data.place_code,) if c}
     codes |= {t.place["code"] for t in triaged if t.place}

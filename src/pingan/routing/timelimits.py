@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import math
@@ -206,6 +207,7 @@ def default_time_limits() -> TimeLimits:
 # --- working days ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def is_working_day(day: dt.date) -> tuple[bool, bool]:
     """(working day?, known to the holiday calendar?) — Monday–Friday when the year is unknown."""
     try:
