@@ -46,6 +46,14 @@ def main() -> int:
         f" {held_out['police_recall_at_threshold']:.3f},"
         f" non-police recall {held_out['non_police_recall_at_threshold']:.3f}"
     )
+    prior = model.metadata.get("channel_prior") or {}
+    if prior:
+        print(
+            f"channel prior (threshold {prior['threshold']:.2f}): held-out police recall"
+            f" {prior['police_recall']:.3f}, non-police recall {prior['non_police_recall']:.3f}"
+        )
+        for name, figures in prior["channels"].items():
+            print(f"  {name}: {figures}")
     if held_out.get("gov_accuracy") is not None:
         print(
             f"held-out: gov category accuracy {held_out['gov_accuracy']:.3f}"

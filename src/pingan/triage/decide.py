@@ -1,19 +1,31 @@
-"""Triage: text (+ address) → call type, police or not, owner, urgency, place, and why.
+"""Triage: text (+ address, + channel) → call type, police or not, owner, urgency, place, and why.
 
 The model proposes a probability for each call type.  On top of it:
 
 1. police or not is decided first: the matter goes to another body (the best 60xxxx type) when
-   the 社会联动 types together hold at least the model's threshold of probability (fitted in
-   training on held-out predictions to meet police recall ≥ 97% and non-police recall ≥ 85% as
-   nearly as possible), else it stays with the police (the best police type), whichever single
-   type is on top;
+   the 社会联动 types together hold at least the model's threshold of probability, else it stays
+   with the police (the best police type), whichever single type is on top.  The threshold is
+   fitted in training on held-out predictions: police recall ≥ 97% first, then as many
+   non-police matters sent on as that allows.  When the channel the text came in by is known
+   (110, 12345, app …) and the model has a prior for it, the share is first moved by that
+   channel's prior (a 12345 message is far more often a matter for another body than a 110
+   call) and compared with the threshold fitted for channel-adjusted shares;
 2. threshold rules (amount, aggravating circumstance, injury level) choose between the criminal
    and the public-order code of a pair where the text is explicit;
-3. danger rules set urgency 1 and keep the matter with the police; the model cannot outvote them.
+3. danger rules raise urgency; a danger happening now or about to (a weapon drawn, a fire
+   burning, someone trapped, a fight under way, a threat of suicide) keeps the matter with the
+   police, and the model cannot outvote it.  An injury that is over or being treated raises
+   urgency less and does not move the matter (see :mod:`pingan.triage.rules`).
+
+A text is read once (:func:`pingan.triage.text.read`) and what is read is passed along.
+:func:`triage_many` classifies a batch with one product of the batch's feature vectors and the
+weights; :func:`triage` is a batch of one, so both give the same answer for a text.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -24,13 +36,14 @@ import numpy as np
 import numpy.typing as npt
 
 from pingan.taxonomy import GROUP_NAMES, NON_POLICE_GROUPS, call_types
-from pingan.triage.model import Model, load_model
+from pingan.triage.model import CLASSIFY_CHARS, Model, Scored, load_model
 from pingan.triage.ownership import default_urgency, department_for
 from pingan.triage.rules import danger_hits, threshold_decision
-from pingan.triage.text import fold, parse_amounts
+from pingan.triage.text import Reading, read
 
 NON_POLICE_SHARE = 0.5
 ALTERNATIVES = 2
+BATCH = 128  # texts scored together; bounds the memory of one product
 
 
 @dataclass
@@ -80,12 +93,36 @@ def non_police_mask(classes: tuple[str, ...]) -> npt.NDArray[np.bool_]:
     return np.array([c[:2] in NON_POLICE_GROUPS for c in classes])
 
 
+def channel_key(channel: str | None) -> str | None:
+    """The channel as the model's priors name it (None: unknown)."""
+    if channel is None or not str(channel).strip():
+        return None
+    return str(channel).strip().lower()
+
+
+def non_police_probability(
+    share: float, channel: str | None, metadata: Mapping[str, Any]
+) -> tuple[float, float, str]:
+    """(value, threshold, how) for the 社会联动 decision: the model's share as it is, or moved
+    by the channel's prior when the channel is known to the model."""
+    threshold = float(metadata.get("non_police_threshold", NON_POLICE_SHARE))
+    prior = metadata.get("channel_prior") or {}
+    key = channel_key(channel)
+    offsets = prior.get("offsets") or {}
+    if key is None or key not in offsets:
+        return share, threshold, "社会联动合计"
+    clipped = min(max(share, 1e-6), 1 - 1e-6)
+    logit = float(prior["slope"]) * math.log(clipped / (1 - clipped))
+    logit += float(prior["intercept"]) + float(offsets[key])
+    value = 1.0 / (1.0 + math.exp(-logit))
+    return value, float(prior["threshold"]), f"社会联动（渠道 {key}）"
+
+
 def classify(
-    text: str, model: Model
+    reading: Reading, scored: Scored, model: Model, channel: str | None = None
 ) -> tuple[str, float, list[dict[str, Any]], list[dict[str, Any]], bool]:
     """Code, confidence, alternatives, evidence and police flag for the text, rules applied."""
     code_model = model.code
-    scored = code_model.score(text)
     probabilities = scored.probabilities
     classes = code_model.classes
     evidence: list[dict[str, Any]] = []
@@ -93,8 +130,8 @@ def classify(
     code = classes[int(order[0])]
     non_police = non_police_mask(classes)
     non_police_share = float(probabilities[non_police].sum())
-    threshold = float(model.metadata.get("non_police_threshold", NON_POLICE_SHARE))
-    goes_elsewhere = non_police_share >= threshold
+    value, threshold, how = non_police_probability(non_police_share, channel, model.metadata)
+    goes_elsewhere = value >= threshold
     if goes_elsewhere != (code[:2] in NON_POLICE_GROUPS):
         side = non_police if goes_elsewhere else ~non_police
         code = classes[int(np.argmax(np.where(side, probabilities, -1.0)))]
@@ -102,7 +139,7 @@ def classify(
             {
                 "kind": "rule",
                 "name": "non_police_share",
-                "detail": f"社会联动合计 {non_police_share:.2f}，阈值 {threshold:.2f}",
+                "detail": f"{how} {value:.2f}，阈值 {threshold:.2f}",
             }
         )
     winner = classes.index(code)
@@ -110,8 +147,7 @@ def classify(
         {"kind": "feature", "text": gram, "weight": weight}
         for gram, weight in code_model.top_features(scored, winner)
     )
-    folded = fold(text)
-    decision = threshold_decision(code, folded, parse_amounts(folded))
+    decision = threshold_decision(code, reading.folded, list(reading.amounts))
     confidence = float(probabilities[winner])
     if decision is not None:
         evidence.append({"kind": "rule", "name": decision.rule, "detail": decision.reason})
@@ -142,49 +178,130 @@ def triage(
     *,
     model: Model | None = None,
     resolve_place: bool = True,
+    channel: str | None = None,
 ) -> Triage:
     """Triage one incident text (see the module docstring)."""
-    if not text or not text.strip():
-        raise ValueError("text is empty")
+    return triage_many(
+        [text],
+        [address],
+        default_place,
+        model=model,
+        resolve_place=resolve_place,
+        channels=[channel],
+    )[0]
+
+
+@dataclass
+class _Decided:
+    reading: Reading
+    code: str
+    confidence: float
+    alternatives: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    police: bool
+    urgency: int
+
+
+def triage_many(
+    texts: Sequence[str],
+    addresses: Sequence[str | None] | None = None,
+    default_place: str | None = None,
+    *,
+    model: Model | None = None,
+    resolve_place: bool = True,
+    channels: Sequence[str | None] | None = None,
+) -> list[Triage]:
+    """Triage a batch of texts (bulk intake): the same answers as :func:`triage` one by one.
+
+    ``addresses`` and ``channels``, when given, run alongside ``texts``.
+    """
+    for name, values in (("addresses", addresses), ("channels", channels)):
+        if values is not None and len(values) != len(texts):
+            raise ValueError(f"{name} and texts differ in length")
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("text is empty")
     model = model or default_model()
-    code, confidence, alternatives, evidence, police = classify(text, model)
-    folded = fold(text)
-    hits = danger_hits(folded)
+    results: list[Triage] = []
+    for start in range(0, len(texts), BATCH):
+        stop = min(start + BATCH, len(texts))
+        readings = [read(text) for text in texts[start:stop]]
+        scored = model.code.score_many([r.normalised[:CLASSIFY_CHARS] for r in readings])
+        decided = [
+            _decide(reading, one, model, channels[start + k] if channels is not None else None)
+            for k, (reading, one) in enumerate(zip(readings, scored, strict=True))
+        ]
+        gov = _gov_categories(decided, model)
+        for k, item in enumerate(decided):
+            index = start + k
+            address = addresses[index] if addresses is not None else None
+            place = locate(texts[index], address, default_place) if resolve_place else None
+            results.append(_result(item, gov[k], place))
+    return results
+
+
+def _decide(reading: Reading, scored: Scored, model: Model, channel: str | None) -> _Decided:
+    code, confidence, alternatives, evidence, police = classify(reading, scored, model, channel)
     urgency = default_urgency(code)
+    hits = danger_hits(reading.folded)
     for hit in hits:
         urgency = min(urgency, hit.urgency)
         evidence.append({"kind": "rule", "name": hit.rule, "detail": f"{hit.label}：{hit.match}"})
-    if hits and not police:
+    if not police and any(hit.keeps_police for hit in hits):
         police = True
         evidence.append(
             {"kind": "rule", "name": "danger_keeps_police", "detail": "危险信号，警方先期处置"}
         )
-    gov_category: str | None = None
+    return _Decided(reading, code, confidence, alternatives, evidence, police, urgency)
+
+
+def _gov_categories(
+    decided: Sequence[_Decided], model: Model
+) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """The government category (and its evidence) of each matter for another body."""
+    found: list[tuple[str | None, list[dict[str, Any]]]] = [(None, [])] * len(decided)
+    gov_model = model.gov
+    wanted = [k for k, item in enumerate(decided) if _for_another_body(item)]
+    if gov_model is None or not wanted:
+        return found
+    scored = gov_model.score_many([decided[k].reading.normalised[:CLASSIFY_CHARS] for k in wanted])
+    for k, one in zip(wanted, scored, strict=True):
+        best = int(np.argmax(one.probabilities))
+        evidence = [
+            {"kind": "gov_feature", "text": gram, "weight": weight}
+            for gram, weight in gov_model.top_features(one, best, limit=3)
+        ]
+        found[k] = (gov_model.classes[best], evidence)
+    return found
+
+
+def _for_another_body(item: _Decided) -> bool:
+    return not item.police or item.code[:2] in NON_POLICE_GROUPS
+
+
+def _result(
+    item: _Decided,
+    gov: tuple[str | None, list[dict[str, Any]]],
+    place: dict[str, Any] | None,
+) -> Triage:
+    gov_category, gov_evidence = gov
     department: str | None = None
-    if not police or code[:2] in NON_POLICE_GROUPS:
-        if model.gov is not None:
-            gov_scored = model.gov.score(text)
-            best = int(np.argmax(gov_scored.probabilities))
-            gov_category = model.gov.classes[best]
-            evidence.extend(
-                {"kind": "gov_feature", "text": gram, "weight": weight}
-                for gram, weight in model.gov.top_features(gov_scored, best, limit=3)
-            )
-        department = department_for(code, gov_category, folded)
-    call_type = call_types().get(code)
+    if _for_another_body(item):
+        department = department_for(item.code, gov_category, item.reading.folded)
+    call_type = call_types().get(item.code)
     return Triage(
-        code=code,
-        name=call_type.name if call_type else code,
-        group=code[:2],
-        group_name=GROUP_NAMES.get(code[:2], ""),
-        police=police,
+        code=item.code,
+        name=call_type.name if call_type else item.code,
+        group=item.code[:2],
+        group_name=GROUP_NAMES.get(item.code[:2], ""),
+        police=item.police,
         gov_category=gov_category,
         department=department,
-        urgency=urgency,
-        confidence=round(confidence, 4),
-        evidence=evidence,
-        place=locate(text, address, default_place) if resolve_place else None,
-        alternatives=alternatives,
+        urgency=item.urgency,
+        confidence=round(item.confidence, 4),
+        evidence=item.evidence + gov_evidence,
+        place=place,
+        alternatives=item.alternatives,
     )
 
 

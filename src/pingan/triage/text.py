@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 
 DIGIT_TOKEN = chr(0xE000)
 
@@ -164,17 +166,34 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def normalise(text: str) -> str:
-    """The text the n-gram features are taken from (see the module docstring)."""
+@dataclass(frozen=True)
+class Reading:
+    """A text read once: what the rules look at (``folded``), what the n-grams come from
+    (``normalised``) and the sums of money in it (yuan, in order)."""
+
+    folded: str
+    normalised: str
+    amounts: tuple[float, ...]
+
+
+def read(text: str) -> Reading:
+    """Fold the text, find its money once, and normalise it (see the module docstring)."""
     folded = fold(text)
     pieces: list[str] = []
+    amounts: list[float] = []
     position = 0
     for start, end, value in money_spans(folded):
         pieces.append(_DIGITS.sub(DIGIT_TOKEN, folded[position:start]))
         pieces.append(amount_token(value))
+        amounts.append(value)
         position = end
     pieces.append(_DIGITS.sub(DIGIT_TOKEN, folded[position:]))
-    return "".join(pieces)
+    return Reading(folded, "".join(pieces), tuple(amounts))
+
+
+def normalise(text: str) -> str:
+    """The text the n-gram features are taken from (see the module docstring)."""
+    return read(text).normalised
 
 
 def char_ngrams(normalised: str, max_n: int = 3) -> list[str]:
@@ -186,6 +205,7 @@ def char_ngrams(normalised: str, max_n: int = 3) -> list[str]:
     return grams
 
 
+@lru_cache(maxsize=65536)
 def readable_feature(gram: str) -> str:
     """An n-gram for people: tokens shown as <数> and <金额…>."""
     out: list[str] = []

@@ -12,7 +12,10 @@ margins (each labelled row is scored by a model that did not see it); an isotoni
 top probability to the observed out-of-fold accuracy then gives the confidence, so that a
 confidence of 0.9 means about nine in ten right on text like the training data.  The
 out-of-fold figures are stored as the held-out ones, and the police / non-police threshold is
-chosen on them (see :func:`non_police_threshold`).
+chosen on them (see :func:`non_police_threshold`): police recall ≥ 97% first, then as many
+non-police matters sent on as that allows.  When the rows carry the channel they came in by
+(110, 12345, app …), a prior per channel is fitted on the same out-of-fold shares (see
+:func:`fit_channel_prior`) with its own threshold, chosen the same way.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ import numpy.typing as npt
 
 from pingan.taxonomy import NON_POLICE_GROUPS, call_types, gov_categories
 from pingan.triage.lexicon import CODE_HINTS
-from pingan.triage.model import LinearTextModel, Model, load_model, save_model
-from pingan.triage.text import char_ngrams, normalise
+from pingan.triage.model import CLASSIFY_CHARS, LinearTextModel, Model, load_model, save_model
+from pingan.triage.rules import danger_hits
+from pingan.triage.text import char_ngrams, normalise, read
 
 __all__ = ["LabelledText", "load_model", "read_rows", "save_model", "train_model"]
 
@@ -42,7 +46,8 @@ DEFAULT_MAX_N = 2
 MIN_DF = 2
 FOLDS = 5
 POLICE_RECALL = 0.97
-NON_POLICE_RECALL = 0.85
+# A channel needs this many labelled rows to get a prior of its own.
+CHANNEL_MIN_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class LabelledText:
     text: str
     code: str
     gov_category: str | None = None
+    channel: str | None = None
 
 
 def read_rows(path: str | Path) -> list[LabelledText]:
@@ -68,7 +74,8 @@ def read_rows(path: str | Path) -> list[LabelledText]:
         if not text or not code:
             raise ValueError(f"{source}: row {number} needs both text and code")
         gov = str(item.get("gov_category") or "").strip() or None
-        rows.append(LabelledText(text=text, code=code, gov_category=gov))
+        channel = str(item.get("channel") or "").strip().lower() or None
+        rows.append(LabelledText(text=text, code=code, gov_category=gov, channel=channel))
     return rows
 
 
@@ -198,6 +205,8 @@ class FittedPart:
     held_out_pairs: list[tuple[str, str]]  # (truth, out-of-fold prediction)
     held_out_probabilities: npt.NDArray[np.float64] | None = None
     held_out_classes: tuple[str, ...] = ()
+    held_out_index: tuple[int, ...] = ()  # the row of each held-out prediction
+    fold_of: tuple[int, ...] = ()  # the fold of each row (-1: never held out)
 
 
 def _train_part(
@@ -224,6 +233,7 @@ def _train_part(
             fold_of[members] = np.arange(len(members)) % folds
     logits_rows: list[npt.NDArray[np.float64]] = []
     truth: list[str] = []
+    order: list[int] = []
     for fold in range(folds if len(texts) >= 2 * folds else 0):
         train_ids = [i for i in range(len(texts)) if fold_of[i] != fold]
         test_ids = [i for i in range(len(texts)) if fold_of[i] == fold]
@@ -237,11 +247,11 @@ def _train_part(
             min_df=min_df,
         )
         all_classes = sorted(set(labels) | set(seed_labels))
-        for i in test_ids:
-            ids, values = part.features(texts[i])
-            raw = part.logits(ids, values).astype(np.float64)
+        batch = part.featurise([read(texts[i]).normalised[:CLASSIFY_CHARS] for i in test_ids])
+        for i, raw in zip(test_ids, part.batch_logits(batch).astype(np.float64), strict=True):
             logits_rows.append(_align(raw, part.classes, all_classes))
             truth.append(labels[i])
+            order.append(i)
     final = _fit(
         list(texts) + seed_texts, list(labels) + seed_labels, c=c, max_n=max_n, min_df=min_df
     )
@@ -263,7 +273,16 @@ def _train_part(
         return FittedPart(final, accuracy, len(truth), pairs)
     scaled = np.exp((stacked - stacked.max(axis=1, keepdims=True)) / final.temperature)
     probabilities = scaled / scaled.sum(axis=1, keepdims=True)
-    return FittedPart(final, accuracy, len(truth), pairs, probabilities, tuple(all_classes))
+    return FittedPart(
+        final,
+        accuracy,
+        len(truth),
+        pairs,
+        probabilities,
+        tuple(all_classes),
+        tuple(order),
+        tuple(int(f) for f in fold_of),
+    )
 
 
 def _align(
@@ -313,9 +332,12 @@ def train_model(
             folds=folds,
             seed=seed,
         )
-    threshold, kept, sent = non_police_threshold(code_part)
+    outcome = non_police_outcome(code_part, labelled)
+    threshold, kept, sent = non_police_threshold(code_part, labelled)
+    prior = fit_channel_prior(code_part, labelled)
     metadata: dict[str, Any] = {
         "non_police_threshold": threshold,
+        "channel_prior": prior,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus_sha256": corpus_hash(labelled),
         "rows": len(labelled),
@@ -329,6 +351,9 @@ def train_model(
             **_group_figures(code_part.held_out_pairs),
             "police_recall_at_threshold": kept,
             "non_police_recall_at_threshold": sent,
+            "police_recall_with_channel": prior.get("police_recall") if prior else None,
+            "non_police_recall_with_channel": prior.get("non_police_recall") if prior else None,
+            "rows_kept_by_danger_rules": outcome.kept_by_rule if outcome else 0,
             "gov_accuracy": gov_part.held_out_accuracy if gov_part else None,
             "gov_rows": gov_part.held_out_rows if gov_part else 0,
         },
@@ -336,28 +361,138 @@ def train_model(
     return Model(code=code_part.model, gov=gov_part.model if gov_part else None, metadata=metadata)
 
 
-def non_police_threshold(part: FittedPart) -> tuple[float, float | None, float | None]:
-    """The share of 社会联动 probability from which a text goes to another body.
+@dataclass(frozen=True)
+class NonPoliceOutcome:
+    """Out-of-fold material for the police / non-police decision, one entry per held-out row."""
 
-    Chosen on out-of-fold predictions to come as close as possible to both recall targets at
-    once (police ≥ 97%, non-police ≥ 85%): the threshold with the best worst ratio of recall to
-    target.  Returns (threshold, police recall, non-police recall) at that threshold.
-    """
+    share: npt.NDArray[np.float64]  # the model's 社会联动 share
+    police: npt.NDArray[np.bool_]  # the truth
+    kept: npt.NDArray[np.bool_]  # a danger rule keeps the matter with the police whatever
+    channel: tuple[str | None, ...]
+    fold: npt.NDArray[np.int64]
+
+    @property
+    def kept_by_rule(self) -> int:
+        return int(self.kept.sum())
+
+
+def non_police_outcome(part: FittedPart, rows: Sequence[LabelledText]) -> NonPoliceOutcome | None:
     if part.held_out_probabilities is None:
-        return 0.5, None, None
+        return None
     mask = np.array([c[:2] in NON_POLICE_GROUPS for c in part.held_out_classes])
     share = part.held_out_probabilities[:, mask].sum(axis=1)
-    police = np.array([t[:2] not in NON_POLICE_GROUPS for t, _ in part.held_out_pairs])
+    held = [rows[i] for i in part.held_out_index]
+    police = np.array([r.code[:2] not in NON_POLICE_GROUPS for r in held])
     if police.all() or not police.any():
+        return None
+    kept = np.array(
+        [any(hit.keeps_police for hit in danger_hits(read(r.text).folded)) for r in held]
+    )
+    fold = np.array([part.fold_of[i] for i in part.held_out_index], dtype=np.int64)
+    return NonPoliceOutcome(share, police, kept, tuple(r.channel for r in held), fold)
+
+
+def fit_threshold(
+    value: npt.NDArray[np.float64], police: npt.NDArray[np.bool_], kept: npt.NDArray[np.bool_]
+) -> tuple[float, float, float]:
+    """The lowest threshold on ``value`` at which police recall (held-out, danger rules
+    included) reaches :data:`POLICE_RECALL`; a lower threshold sends more matters on, so this
+    is the one that sends on the most non-police matters while keeping the police ones.  When
+    no threshold reaches the target, the one with the highest police recall.  Returns
+    (threshold, police recall, non-police recall)."""
+    best: tuple[float, float, float] | None = None
+    fallback = (0.99, -1.0, 0.0)
+    for step in np.arange(0.05, 0.9901, 0.01):
+        threshold = round(float(step), 2)
+        stays = (value < threshold) | kept
+        police_recall = float(stays[police].mean())
+        non_police_recall = float((~stays[~police]).mean())
+        if police_recall >= POLICE_RECALL:
+            best = (threshold, police_recall, non_police_recall)
+            break
+        if police_recall > fallback[1]:
+            fallback = (threshold, police_recall, non_police_recall)
+    return best or fallback
+
+
+def non_police_threshold(
+    part: FittedPart, rows: Sequence[LabelledText] | None = None
+) -> tuple[float, float | None, float | None]:
+    """The share of 社会联动 probability from which a text goes to another body (channel
+    unknown), fitted on out-of-fold predictions by :func:`fit_threshold`.
+
+    Returns (threshold, police recall, non-police recall) at that threshold.
+    """
+    outcome = None if rows is None else non_police_outcome(part, rows)
+    if outcome is None:
         return 0.5, None, None
-    best = (-1.0, 0.5, 0.0, 0.0)
-    for threshold in np.arange(0.3, 0.951, 0.01):
-        kept = float((share[police] < threshold).mean())
-        sent = float((share[~police] >= threshold).mean())
-        worst = min(kept / POLICE_RECALL, sent / NON_POLICE_RECALL)
-        if worst > best[0] + 1e-9:
-            best = (worst, round(float(threshold), 2), kept, sent)
-    return best[1], best[2], best[3]
+    return fit_threshold(outcome.share, outcome.police, outcome.kept)
+
+
+def _logit(share: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    clipped = np.clip(share, 1e-6, 1 - 1e-6)
+    result: npt.NDArray[np.float64] = np.log(clipped / (1 - clipped))
+    return result
+
+
+def fit_channel_prior(part: FittedPart, rows: Sequence[LabelledText]) -> dict[str, Any]:
+    """A prior per channel for the police / non-police decision, or {} when the rows do not
+    carry channels enough.
+
+    A logistic regression on the out-of-fold rows: the logit of the model's 社会联动 share
+    (slope) plus an offset per channel (the channel's prior, in log-odds) says whether a row is
+    a matter for another body.  Each row's value is predicted by a regression fitted on the
+    other folds, and the threshold on those values is chosen by :func:`fit_threshold`.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    outcome = non_police_outcome(part, rows)
+    if outcome is None:
+        return {}
+    counts = Counter(c for c in outcome.channel if c)
+    channels = sorted(c for c, n in counts.items() if n >= CHANNEL_MIN_ROWS)
+    if len(channels) < 2:
+        return {}
+    known = np.array([c in channels for c in outcome.channel])
+    features = np.column_stack(
+        [_logit(outcome.share)]
+        + [np.array([c == name for c in outcome.channel], dtype=np.float64) for name in channels]
+    )
+    target = ~outcome.police
+
+    def regression(chosen: npt.NDArray[np.bool_]) -> Any:
+        return LogisticRegression(C=1.0).fit(features[chosen], target[chosen])
+
+    value = np.zeros(len(target))
+    for fold in sorted(set(outcome.fold.tolist())):
+        test = known & (outcome.fold == fold)
+        train = known & (outcome.fold != fold)
+        if test.any() and train.any() and len(set(target[train].tolist())) == 2:
+            value[test] = regression(train).predict_proba(features[test])[:, 1]
+    threshold, kept, sent = fit_threshold(value[known], outcome.police[known], outcome.kept[known])
+    final = regression(known)
+    per_channel: dict[str, dict[str, Any]] = {}
+    for name in channels:
+        chosen = np.array([c == name for c in outcome.channel])
+        stays = (value < threshold) | outcome.kept
+        police, others = chosen & outcome.police, chosen & ~outcome.police
+        per_channel[name] = {
+            "rows": int(chosen.sum()),
+            "non_police_share_of_rows": round(float(others.sum() / chosen.sum()), 4),
+            "police_recall": round(float(stays[police].mean()), 4) if police.any() else None,
+            "non_police_recall": round(float((~stays[others]).mean()), 4) if others.any() else None,
+        }
+    return {
+        "slope": float(final.coef_[0][0]),
+        "intercept": float(final.intercept_[0]),
+        "offsets": {
+            name: float(weight) for name, weight in zip(channels, final.coef_[0][1:], strict=True)
+        },
+        "threshold": threshold,
+        "police_recall": kept,
+        "non_police_recall": sent,
+        "channels": per_channel,
+    }
 
 
 def _group_figures(pairs: Sequence[tuple[str, str]]) -> dict[str, float | None]:
@@ -381,6 +516,10 @@ def _group_figures(pairs: Sequence[tuple[str, str]]) -> dict[str, float | None]:
 
 def _from_mapping(row: Mapping[str, Any]) -> LabelledText:
     gov = row.get("gov_category")
+    channel = str(row.get("channel") or "").strip().lower()
     return LabelledText(
-        text=str(row["text"]), code=str(row["code"]), gov_category=str(gov) if gov else None
+        text=str(row["text"]),
+        code=str(row["code"]),
+        gov_category=str(gov) if gov else None,
+        channel=channel or None,
     )
