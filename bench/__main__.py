@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("triage", "address", "routing", "intake", "durability")
+BENCHMARKS = ("triage", "address", "routing", "intake", "api_load", "durability")
 RESULTS = Path(__file__).parent / "results"
 
 
