@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from pingan.area.models import Place
 from pingan.area.queries import get_place_or_raise
 from pingan.errors import InvalidInput
-from pingan.incident.actions import create_incident, transition
+from pingan.incident.actions import create_incident
 from pingan.incident.schemas import IncidentCreate
 from pingan.unit.actions import create_resource, create_unit
 from pingan.unit.models import UNIT_TYPES, Unit
-from pingan.unit.queries import units_covering
 from pingan.unit.schemas import ResourceCreate, UnitCreate
 from pingan.user.actions import create_user
 from pingan.user.queries import get_user_by_username, to_actor
@@ -314,8 +313,8 @@ def _users(session: Session, city: Place, county: Place) -> list[tuple[str, str,
 
 
 def _sample_incidents(session: Session, county: Place, rng: random.Random) -> int:
+    """A few incidents typed by the county's call-taker; triage and routing do the rest."""
     actor = to_actor(session, get_user_by_username(session, f"call_taker_{county.code}"))  # type: ignore[arg-type]
-    dispatcher = to_actor(session, get_user_by_username(session, f"dispatcher_{county.code}"))  # type: ignore[arg-type]
     towns = list(
         session.scalars(
             select(Place).where(Place.parent_code == county.code, Place.level == "town")
@@ -324,36 +323,18 @@ def _sample_incidents(session: Session, county: Place, rng: random.Random) -> in
     count = 0
     for channel, text, code in SAMPLE_INCIDENTS:
         town = rng.choice(towns)
-        incident, _ = create_incident(
+        create_incident(
             session,
             actor=actor,
             data=IncidentCreate(
                 channel=channel,
                 description=text,
                 place_code=town.code,
+                code=code,
                 caller_phone=f"13{rng.randrange(10**8, 10**9)}",
                 caller_name=rng.choice("张王李赵陈刘") + "先生",
             ),
         )
-        transition(
-            session,
-            actor=actor,
-            incident=incident,
-            action="triage",
-            payload={"code": code, "police": not code.startswith("60")},
-        )
-        wanted = "police_station" if not code.startswith("60") else None
-        candidates = units_covering(session, town, type=wanted) if wanted else []
-        if not candidates:
-            candidates = units_covering(session, town, type="town_government")
-        if candidates:
-            transition(
-                session,
-                actor=dispatcher,
-                incident=incident,
-                action="assign",
-                payload={"units": [candidates[0].id]},
-            )
         count += 1
     return count
 
