@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
+
+if TYPE_CHECKING:
+    from pingan.triage.model import Model
 
 app = typer.Typer(help="分诊：警情文本分类、训练与评测", no_args_is_help=True)
 
 
 def _emit(out: TextIO, value: dict[str, Any]) -> None:
     out.write(json.dumps(value, ensure_ascii=False) + "\n")
+
+
+BLOCK = 256  # lines triaged together (one batch per default place)
 
 
 def triage_lines(
@@ -27,39 +34,121 @@ def triage_lines(
     default_place: str | None = None,
     resolve_place: bool = True,
 ) -> tuple[int, int]:
-    """Triage each JSON line ``{"id", "text", "address"?}``; returns (done, failed)."""
-    from pingan.triage.decide import default_model, triage
+    """Triage each JSON line ``{"id", "text", "address"?, "channel"?, "default_place"?}``, in
+    blocks (see :func:`pingan.triage.decide.triage_many`); one line out per line in, in order.
+    Returns (done, failed)."""
+    from pingan.triage.decide import default_model
     from pingan.triage.model import load_model
 
     model = load_model(model_dir) if model_dir else default_model()
     done = failed = 0
+    block: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        nonlocal done, failed
+        for answer in _triage_block(block, model, default_place, resolve_place):
+            if "error" in answer:
+                failed += 1
+            else:
+                done += 1
+            _emit(out, answer)
+        block.clear()
+
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        ident: Any = None
+        block.append((number, line))
+        if len(block) >= BLOCK:
+            flush()
+    flush()
+    return done, failed
+
+
+@dataclass(frozen=True)
+class _Item:
+    ident: Any
+    text: str
+    address: str | None
+    channel: str | None
+    default_place: str | None
+
+
+def _parse(number: int, line: str, default_place: str | None) -> _Item:
+    item = json.loads(line)
+    if not isinstance(item, dict):
+        raise ValueError("a line must be a JSON object")
+    ident = item.get("id", number)
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _LineError(ident, "text is missing or empty")
+    address, channel = item.get("address"), item.get("channel")
+    return _Item(
+        ident,
+        text,
+        address if isinstance(address, str) else None,
+        str(channel) if isinstance(channel, str | int) and str(channel).strip() else None,
+        item.get("default_place") or default_place,
+    )
+
+
+class _LineError(ValueError):
+    def __init__(self, ident: Any, message: str) -> None:
+        super().__init__(message)
+        self.ident = ident
+
+
+def _triage_block(
+    block: list[tuple[int, str]],
+    model: Model,
+    default_place: str | None,
+    resolve_place: bool,
+) -> list[dict[str, Any]]:
+    from pingan.triage.decide import triage, triage_many
+
+    answers: list[dict[str, Any] | None] = [None] * len(block)
+    groups: dict[str | None, list[tuple[int, _Item]]] = {}
+    for k, (number, line) in enumerate(block):
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("a line must be a JSON object")
-            ident = item.get("id", number)
-            text = item.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError("text is missing or empty")
-            address = item.get("address")
-            result = triage(
-                text,
-                address if isinstance(address, str) else None,
-                item.get("default_place") or default_place,
+            item = _parse(number, line, default_place)
+        except _LineError as error:
+            answers[k] = {"id": error.ident, "error": str(error)}
+            continue
+        except (ValueError, TypeError) as error:
+            answers[k] = {"id": number, "error": str(error)}
+            continue
+        groups.setdefault(item.default_place, []).append((k, item))
+    for place, members in groups.items():
+        items = [item for _, item in members]
+        try:
+            results = triage_many(
+                [item.text for item in items],
+                [item.address for item in items],
+                place,
                 model=model,
                 resolve_place=resolve_place,
+                channels=[item.channel for item in items],
             )
-        except (ValueError, TypeError) as error:
-            failed += 1
-            _emit(out, {"id": ident if ident is not None else number, "error": str(error)})
-            continue
-        done += 1
-        _emit(out, {"id": ident, **result.to_dict()})
-    return done, failed
+        except (ValueError, TypeError):
+            results = None  # find the line at fault one by one
+        for position, (k, item) in enumerate(members):
+            try:
+                result = (
+                    results[position]
+                    if results is not None
+                    else triage(
+                        item.text,
+                        item.address,
+                        place,
+                        model=model,
+                        resolve_place=resolve_place,
+                        channel=item.channel,
+                    )
+                )
+            except (ValueError, TypeError) as error:
+                answers[k] = {"id": item.ident, "error": str(error)}
+                continue
+            answers[k] = {"id": item.ident, **result.to_dict()}
+    return [answer for answer in answers if answer is not None]
 
 
 @app.command("triage")
@@ -72,7 +161,7 @@ def triage_command(
     ] = None,
     no_place: Annotated[bool, typer.Option("--no-place", help="不解析地点")] = False,
 ) -> None:
-    """从标准输入读 JSON 行 {"id","text","address"?}，每行输出一条分诊结果。"""
+    """从标准输入读 JSON 行 {"id","text","address"?,"channel"?}，每行输出一条分诊结果。"""
     done, failed = triage_lines(
         sys.stdin,
         sys.stdout,

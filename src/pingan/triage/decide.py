@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pingan.taxonomy import GROUP_NAMES, NON_POLICE_GROUPS, call_types
-from pingan.triage.model import CLASSIFY_CHARS, Model, Scored, load_model
+from pingan.triage.model import Model, Scored, load_model
 from pingan.triage.ownership import default_urgency, department_for
 from pingan.triage.rules import danger_hits, threshold_decision
 from pingan.triage.text import Reading, read
@@ -226,7 +226,7 @@ def triage_many(
     for start in range(0, len(texts), BATCH):
         stop = min(start + BATCH, len(texts))
         readings = [read(text) for text in texts[start:stop]]
-        scored = model.code.score_many([r.normalised[:CLASSIFY_CHARS] for r in readings])
+        scored = model.code.score_many([r.normalised for r in readings])
         decided = [
             _decide(reading, one, model, channels[start + k] if channels is not None else None)
             for k, (reading, one) in enumerate(zip(readings, scored, strict=True))
@@ -264,7 +264,7 @@ def _gov_categories(
     wanted = [k for k, item in enumerate(decided) if _for_another_body(item)]
     if gov_model is None or not wanted:
         return found
-    scored = gov_model.score_many([decided[k].reading.normalised[:CLASSIFY_CHARS] for k in wanted])
+    scored = gov_model.score_many([decided[k].reading.normalised for k in wanted])
     for k, one in zip(wanted, scored, strict=True):
         best = int(np.argmax(one.probabilities))
         evidence = [

@@ -37,10 +37,6 @@ SPACE = ord(" ")
 # One text up to this many characters has its n-grams looked up in a dictionary (fewer array
 # calls); longer texts and batches are looked up as arrays.  Both give the same ids.
 SHORT_TEXT = 80
-# The models read the first this many characters of a normalised text (the rules read it all).
-# Held out on the corpus (80/20, two splits) a cut at 300 changed no answer and one at 200
-# changed code accuracy by at most 0.2 points; it bounds the time of very long texts.
-CLASSIFY_CHARS = 300
 
 
 @dataclass(frozen=True)

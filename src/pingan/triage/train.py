@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from pingan.taxonomy import NON_POLICE_GROUPS, call_types, gov_categories
 from pingan.triage.lexicon import CODE_HINTS
-from pingan.triage.model import CLASSIFY_CHARS, LinearTextModel, Model, load_model, save_model
+from pingan.triage.model import LinearTextModel, Model, load_model, save_model
 from pingan.triage.rules import danger_hits
 from pingan.triage.text import char_ngrams, normalise, read
 
@@ -46,8 +46,9 @@ DEFAULT_MAX_N = 2
 MIN_DF = 2
 FOLDS = 5
 POLICE_RECALL = 0.97
-# A channel needs this many labelled rows to get a prior of its own.
-CHANNEL_MIN_ROWS = 30
+# A channel gets a prior of its own when the corpus holds at least this many rows of it of
+# each kind (police and non-police); from fewer its rate cannot be told.
+CHANNEL_MIN_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def _train_part(
             min_df=min_df,
         )
         all_classes = sorted(set(labels) | set(seed_labels))
-        batch = part.featurise([read(texts[i]).normalised[:CLASSIFY_CHARS] for i in test_ids])
+        batch = part.featurise([read(texts[i]).normalised for i in test_ids])
         for i, raw in zip(test_ids, part.batch_logits(batch).astype(np.float64), strict=True):
             logits_rows.append(_align(raw, part.classes, all_classes))
             truth.append(labels[i])
@@ -335,6 +336,7 @@ def train_model(
     outcome = non_police_outcome(code_part, labelled)
     threshold, kept, sent = non_police_threshold(code_part, labelled)
     prior = fit_channel_prior(code_part, labelled)
+    calibrate_decisions(code_part, labelled, threshold)
     metadata: dict[str, Any] = {
         "non_police_threshold": threshold,
         "channel_prior": prior,
@@ -429,6 +431,46 @@ def non_police_threshold(
     return fit_threshold(outcome.share, outcome.police, outcome.kept)
 
 
+def calibrate_decisions(part: FittedPart, rows: Sequence[LabelledText], threshold: float) -> None:
+    """Refit the confidence map on the answers triage gives, not on the model's top type alone.
+
+    Triage's answer may be another type than the model's top one (the police / non-police
+    threshold, the amount and injury rules), with the probability it had; each held-out row is
+    decided as triage decides it (channel unknown) and the isotonic map from that probability
+    to whether the answer was right replaces the one fitted on the top type.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    from pingan.triage.decide import classify
+    from pingan.triage.model import Scored
+
+    probabilities = part.held_out_probabilities
+    model = part.model
+    if probabilities is None or tuple(part.held_out_classes) != model.classes:
+        return
+    raw = LinearTextModel(
+        classes=model.classes,
+        terms=(),
+        idf=np.zeros(0, np.float32),
+        weights=np.zeros((0, len(model.classes)), np.float32),
+        bias=model.bias,
+    )
+    deciding = Model(code=raw, metadata={"non_police_threshold": threshold})
+    no_features = np.zeros(0, dtype=np.int64)
+    confidence: list[float] = []
+    correct: list[float] = []
+    for k, i in enumerate(part.held_out_index):
+        scored = Scored(probabilities[k].astype(np.float32), no_features, np.zeros(0, np.float32))
+        code, value, _, _, _ = classify(read(rows[i].text), scored, deciding)
+        confidence.append(value)
+        correct.append(float(code == rows[i].code))
+    isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
+        confidence, correct
+    )
+    model.calibration_x = np.asarray(isotonic.X_thresholds_, dtype=np.float32)
+    model.calibration_y = np.asarray(isotonic.y_thresholds_, dtype=np.float32)
+
+
 def _logit(share: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     clipped = np.clip(share, 1e-6, 1 - 1e-6)
     result: npt.NDArray[np.float64] = np.log(clipped / (1 - clipped))
@@ -436,8 +478,8 @@ def _logit(share: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def fit_channel_prior(part: FittedPart, rows: Sequence[LabelledText]) -> dict[str, Any]:
-    """A prior per channel for the police / non-police decision, or {} when the rows do not
-    carry channels enough.
+    """A prior per channel for the police / non-police decision, or {} when fewer than two
+    channels have rows enough of both kinds (channels without a prior are treated as unknown).
 
     A logistic regression on the out-of-fold rows: the logit of the model's 社会联动 share
     (slope) plus an offset per channel (the channel's prior, in log-odds) says whether a row is
@@ -449,8 +491,12 @@ def fit_channel_prior(part: FittedPart, rows: Sequence[LabelledText]) -> dict[st
     outcome = non_police_outcome(part, rows)
     if outcome is None:
         return {}
-    counts = Counter(c for c in outcome.channel if c)
-    channels = sorted(c for c, n in counts.items() if n >= CHANNEL_MIN_ROWS)
+    counts = Counter((c, bool(p)) for c, p in zip(outcome.channel, outcome.police, strict=True))
+    channels = sorted(
+        c
+        for c in {c for c in outcome.channel if c}
+        if min(counts[(c, True)], counts[(c, False)]) >= CHANNEL_MIN_ROWS
+    )
     if len(channels) < 2:
         return {}
     known = np.array([c in channels for c in outcome.channel])

@@ -81,3 +81,48 @@ def test_theft_without_an_amount_keeps_the_model_answer() -> None:
 def test_non_police_answer_names_the_owner() -> None:
     result = triage("楼下有人占道经营", model=CALM_NON_POLICE, resolve_place=False)
     assert (result.police, result.department, result.urgency) == (False, "urban_management", 4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "去年在工地干活时受伤，单位至今不赔医药费",
+        "2019年5月被人持刀砍伤，凶手至今没有抓到",
+        "三年前孩子走失，至今没有找到",
+        "附近工厂每天晚上冒浓烟，气味很大",
+        "化工厂烟囱一直冒浓烟",
+        "工地的钢管和铁棍堆在人行道上",
+        "我的材料卡在审批环节，一直办不下来",
+        "长期被噪音困扰，被困扰了很久",
+    ],
+)
+def test_past_or_recurring_matters_are_not_a_danger_now(text: str) -> None:
+    result = triage(text, model=CALM_NON_POLICE, resolve_place=False)
+    assert result.police is False
+    assert result.urgency >= 3
+    assert not any(hit.keeps_police for hit in danger_hits(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("楼下有人摔倒受伤了", 2),
+        ("工人受伤后已送医院治疗，老板不肯出医药费", 3),
+        ("老人摔伤骨折，已经住院", 3),
+    ],
+)
+def test_an_injury_raises_urgency_by_its_state_but_does_not_call_the_police(
+    text: str, urgency: int
+) -> None:
+    result = triage(text, model=CALM_NON_POLICE, resolve_place=False)
+    assert result.urgency == urgency
+    assert result.police is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["路边有人昏迷不醒，叫不醒", "他拿着钢管在砸车", "刚才有人持刀在超市门口", "现在楼道里冒浓烟"],
+)
+def test_danger_now_still_keeps_the_police(text: str) -> None:
+    result = triage(text, model=CALM_NON_POLICE, resolve_place=False)
+    assert (result.police, result.urgency) == (True, 1)
