@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 ## test: lint, types and the full test suite (SQLite always; PostgreSQL when PINGAN_TEST_DATABASE_URL is set)
 test: lint typecheck
+	bash scripts/ensure_browser.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

@@ -573,7 +573,7 @@ def serve(
     import uvicorn
 
     ensure_database(load_settings())
-    console.print(f"Pingan 已启动：http://{host}:{port}/docs")
+    console.print(f"Pingan 已启动：打开 http://{host}:{port}/login 登录（API 文档：/docs）")
     uvicorn.run(
         "pingan.app:create_app",
         factory=True,

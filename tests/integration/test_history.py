@@ -150,3 +150,23 @@ def test_an_edit_behind_the_databases_back_breaks_the_chain(session: Session, ba
     assert any(f"事件 {last}" in p for p in problems)
     assert not any(f"事件 {last - 1}" in p for p in problems)  # earlier events are still good
     assert len(events_of(session, incident.id)) == last
+
+
+def test_an_incident_at_a_village_without_a_point_gets_its_towns(session: Session) -> None:
+    from pingan.area.models import Place
+
+    village = session.scalar(
+        select(Place).where(
+            Place.county_code == "330624", Place.level == "village", Place.lon.is_(None)
+        )
+    )
+    assert village is not None and village.town_code
+    town = session.get(Place, village.town_code)
+    assert town is not None and town.lon is not None
+    incident, _ = create_incident(
+        session,
+        actor=SYSTEM,
+        data=IncidentCreate(channel="110", description="村口有人吵架", place_code=village.code),
+    )
+    assert (incident.lon, incident.lat) == (town.lon, town.lat)
+    assert incident.village_code == village.code

@@ -71,6 +71,8 @@ def _cleanup(engine: Engine, county: str) -> None:
         conn.exec_driver_sql(f"DELETE FROM incident_event WHERE incident_id IN ({id_list})")
         for table in ("routing_decision", "incident_assignment"):
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE incident_id IN ({id_list})")
+        for table in ("rollup_daily", "rollup_town_daily", "rollup_county_daily"):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE county_code = '{county}'")
         conn.exec_driver_sql(f"DELETE FROM incident WHERE id IN ({id_list})")
         conn.exec_driver_sql(f"DELETE FROM incident_sequence WHERE county_code = '{county}'")
         if engine.dialect.name == "sqlite":

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata is complete (for Alembic and tests)."""
 
+from pingan.analytics.models import RollupCountyDaily, RollupDaily, RollupTownDaily
 from pingan.area.models import Place
 from pingan.db.base import Base
 from pingan.incident.models import (
@@ -20,6 +21,9 @@ __all__ = [
     "IncidentSequence",
     "Place",
     "Resource",
+    "RollupCountyDaily",
+    "RollupDaily",
+    "RollupTownDaily",
     "RoutingDecision",
     "Unit",
     "UnitCoverage",

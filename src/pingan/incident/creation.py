@@ -145,9 +145,26 @@ def _settle_place(
     )
 
 
-def _coordinates(data: IncidentCreate, place: Place) -> tuple[float | None, float | None]:
+def _point_of(place: Place, places: dict[str, Place]) -> tuple[float | None, float | None]:
+    """The place's point, else the nearest ancestor's (most villages have no point of their own)."""
+    for code in (
+        place.code,
+        place.village_code,
+        place.town_code,
+        place.county_code,
+        place.city_code,
+    ):
+        candidate = places.get(code) if code else None
+        if candidate is not None and candidate.lon is not None:
+            return candidate.lon, candidate.lat
+    return None, None
+
+
+def _coordinates(
+    data: IncidentCreate, place: Place, places: dict[str, Place]
+) -> tuple[float | None, float | None]:
     if data.lon is None or data.lat is None:
-        return place.lon, place.lat
+        return _point_of(place, places)
     lon, lat = to_wgs84(data.lon, data.lat, data.coord_system)
     if not in_zhejiang_bbox(lon, lat):
         raise InvalidInput(
@@ -255,13 +272,21 @@ def create_incidents(
     if actor.place_code:
         codes.add(actor.place_code)
     places = _places(session, codes)
+    ancestors = {
+        code
+        for place in places.values()
+        if place.lon is None
+        for code in (place.town_code, place.county_code, place.city_code)
+        if code and code not in places
+    }
+    places.update(_places(session, ancestors))
     prepared: list[_Prepared] = []
     limit = now + FUTURE_SLACK
     for index, suggestion in zip(todo, triaged, strict=True):
         data = items[index].data
         try:
             place = _settle_place(actor, data, suggestion, places)
-            lon, lat = _coordinates(data, place)
+            lon, lat = _coordinates(data, place, places)
             reported_at = data.reported_at or now
             if reported_at > limit:
                 raise InvalidInput("报警时间不能晚于当前时间", field="reported_at")
