@@ -25,8 +25,10 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent (durable once 2xx)."""
-    with session_scope(request.app.state.sessionmaker) as session:
+    """One transaction per request, committed before the response is sent (durable once 2xx).
+    GET requests only read, and never take SQLite's write lock."""
+    read_only = request.method in ("GET", "HEAD")
+    with session_scope(request.app.state.sessionmaker, read_only=read_only) as session:
         yield session
 
 
@@ -36,14 +38,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_actor(
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Actor:
+    """The signed-in user, read in a short read-only transaction of its own (so a request that
+    writes takes the write lock only when it starts writing)."""
     if not token:
         raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     user_id = read_token(token, secret=settings.resolved_secret_key)
-    return actor_for(session, user_id)
+    with session_scope(request.app.state.sessionmaker, read_only=True) as session:
+        return actor_for(session, user_id)
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -26,6 +26,7 @@ from pingan.incident.models import Incident, IncidentAssignment
 from pingan.incident.queries import get_incident_or_raise
 from pingan.incident.schemas import IncidentCreate, check_code
 from pingan.routing.timelimits import extend_for_pause
+from pingan.triage import Triage
 from pingan.unit.models import Unit
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
@@ -58,8 +59,12 @@ def create_incident(
     data: IncidentCreate,
     idempotency_key: str | None = None,
     default_place: str | None = None,
+    suggestion: Triage | None = None,
 ) -> tuple[Incident, bool]:
     """Record a new incident. Returns ``(incident, created)``; see ``creation.py``.
+
+    ``suggestion`` is triage's answer when the caller already has it (the API triages before it
+    touches the database, so the write lock is not held while the model runs).
 
     A retried request (same ``idempotency_key`` from the same user) or the same source record
     (``channel`` + ``external_id``) is never recorded twice: the repeat returns the incident made
@@ -73,7 +78,11 @@ def create_incident(
     try:
         with session.begin_nested():
             (outcome,) = create_incidents(
-                session, actor=actor, items=[item], default_place=default_place
+                session,
+                actor=actor,
+                items=[item],
+                default_place=default_place,
+                suggestions=None if suggestion is None else [suggestion],
             )
     except IntegrityError:
         # Lost a race with the same request: the other one's incident is the answer.

@@ -39,6 +39,7 @@ from pingan.incident.timers import DONE_STATES, fired_stages
 from pingan.pagination import MAX_PAGE_SIZE, Page
 from pingan.routing.timelimits import stages
 from pingan.triage import triage
+from pingan.triage.decide import triage_many
 from pingan.user.scope import CAN_CREATE_INCIDENTS, require_role
 
 router = APIRouter(prefix="/api/incidents", tags=["警情"])
@@ -58,12 +59,17 @@ def add_incident(
         ),
     ] = None,
 ) -> IncidentRead:
+    default_place = actor.place_code or settings.default_place
+    (suggestion,) = triage_many(
+        [data.description], [data.address], default_place, channels=[data.channel]
+    )
     incident, created = create_incident(
         session,
         actor=actor,
         data=data,
         idempotency_key=idempotency_key,
         default_place=settings.default_place,
+        suggestion=suggestion,
     )
     if not created:
         response.status_code = 200

@@ -258,7 +258,7 @@ def create_incidents(
                 first_of[key] = index
     todo = [i for i, o in enumerate(outcomes) if o is None and i not in repeat_of]
     triaged = (
-        list(suggestions)
+        [suggestions[i] for i in todo]  # given one per item
         if suggestions is not None
         else triage_many(
             [items[i].data.description for i in todo],
