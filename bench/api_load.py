@@ -11,8 +11,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import sessionmaker
 
-from bench.durability import SECRET, _free_port, _pg_url
+from bench.durability import _free_port, _pg_url, _start_server
 from pingan.area.actions import load_divisions
 from pingan.db.engine import make_engine
 from pingan.db.migrate import upgrade
@@ -45,45 +43,6 @@ def _prepare(url: str) -> None:
         load_divisions(session, load_places())
         build_demo(session, city_code="330600")
     engine.dispose()
-
-
-def _serve(url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PINGAN_DATABASE_URL": url,
-        "PINGAN_DATA_DIR": data_dir,
-        "PINGAN_SECRET_KEY": SECRET,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "pingan.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                time.sleep(3)  # let the second worker finish warming up too
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not start")
 
 
 def _load(port: int, token: str, texts: list[str]) -> dict[str, Any]:
@@ -157,7 +116,7 @@ def _measure(url: str) -> dict[str, Any]:
     _prepare(url)
     with tempfile.TemporaryDirectory() as data_dir:
         port = _free_port()
-        server = _serve(url, data_dir, port)
+        server = _start_server(url, Path(data_dir), port, workers=WORKERS)
         try:
             token = httpx.post(
                 f"http://127.0.0.1:{port}/api/auth/token",

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from pingan.area.actions import load_divisions
 from pingan.db.engine import make_engine
 from pingan.db.migrate import upgrade
+from pingan.db.scratch import create_database
 from pingan.db.session import session_scope
 from pingan.geo.places_file import load_places
 from pingan.incident.history import events_of, verify_history
@@ -61,7 +61,9 @@ def prepare_database(url: str) -> None:
     engine.dispose()
 
 
-def _start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    url: str, data_dir: Path, port: int, *, workers: int = 1
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PINGAN_DATABASE_URL": url,
@@ -79,6 +81,8 @@ def _start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
         ],
@@ -86,10 +90,12 @@ def _start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 30 * workers
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                if workers > 1:
+                    time.sleep(3)  # let the other workers finish warming up too
                 return process
         except httpx.HTTPError:
             time.sleep(0.05)
@@ -168,17 +174,9 @@ def run_backend(url: str, trials: int, seed: int = 11) -> dict[str, Any]:
 
 
 def _pg_url(name: str) -> str | None:
+    """A fresh PostgreSQL database when ``PINGAN_TEST_DATABASE_URL`` names a server."""
     base = os.environ.get("PINGAN_TEST_DATABASE_URL")
-    if not base:
-        return None
-    admin = create_engine(
-        make_url(base).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
+    return create_database(base, name) if base else None
 
 
 def run(trials: int = 25) -> dict[str, Any]:

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.durability import _pg_url
 from pingan.area.actions import load_divisions
 from pingan.area.models import Place
 from pingan.db.base import utcnow
@@ -130,20 +130,6 @@ def _measure(url: str, folder: Path) -> dict[str, Any]:
         "year_of_zhejiang_hours": round(YEAR / full_rate / 3600, 2),
         "targets": {"end_to_end_per_s": 3000, "ratio": 0.2},
     }
-
-
-def _pg_url(name: str) -> str | None:
-    base = os.environ.get("PINGAN_TEST_DATABASE_URL")
-    if not base:
-        return None
-    admin = create_engine(
-        make_url(base).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def run() -> dict[str, Any]:

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.app import create_app
@@ -25,6 +24,7 @@ from pingan.area.actions import load_divisions
 from pingan.config import Settings
 from pingan.db.engine import make_engine
 from pingan.db.migrate import upgrade
+from pingan.db.scratch import create_database, drop_database
 from pingan.db.session import session_scope
 from pingan.geo.places_file import load_places
 from pingan.user.actions import create_user
@@ -39,26 +39,9 @@ PASSWORD = "correct-horse-battery"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
-def _pg_database(name: str) -> str:
-    assert PG_URL
-    admin = create_engine(
-        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
 def _drop_pg_database(name: str) -> None:
     assert PG_URL
-    admin = create_engine(
-        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    drop_database(PG_URL, name)
 
 
 def new_database_url(backend: str, tmp_dir: Path) -> tuple[str, str | None]:
@@ -66,7 +49,8 @@ def new_database_url(backend: str, tmp_dir: Path) -> tuple[str, str | None]:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / f'pingan-{uuid.uuid4().hex[:8]}.db'}", None
     name = f"pingan_t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
-    return _pg_database(name), name
+    assert PG_URL
+    return create_database(PG_URL, name), name
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

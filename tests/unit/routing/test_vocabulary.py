@@ -1,16 +1,14 @@
-"""The routing package's copy of unit types and resource kinds matches the unit tables."""
+"""Routing names units and resources with the same vocabulary as the unit tables, and stays pure."""
 
 from pingan.routing import vocabulary
-from pingan.unit import models
+from pingan.unit import kinds, models
 
 
-def test_unit_types_match_the_unit_tables() -> None:
-    assert vocabulary.UNIT_TYPES == models.UNIT_TYPES
-
-
-def test_resource_kinds_and_statuses_match_the_unit_tables() -> None:
-    assert vocabulary.RESOURCE_KINDS == models.RESOURCE_KINDS
-    assert vocabulary.RESOURCE_STATUSES == models.RESOURCE_STATUSES
+def test_routing_and_the_unit_tables_share_one_vocabulary() -> None:
+    assert vocabulary.UNIT_TYPES is kinds.UNIT_TYPES is models.UNIT_TYPES
+    assert vocabulary.RESOURCE_KINDS is kinds.RESOURCE_KINDS
+    assert vocabulary.RESOURCE_STATUSES is kinds.RESOURCE_STATUSES
+    assert vocabulary.unit_type_name("power_supply") == "供电"
 
 
 def test_routing_package_imports_no_database_or_web_code() -> None:
