@@ -11,10 +11,6 @@ from sqlalchemy.engine import make_url
 READ_ONLY = "pingan_read_only"
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and durable commits.
 

@@ -23,13 +23,3 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
-
-
-def upgrade_connection(connection: Connection, revision: str = "head") -> None:
-    command.upgrade(alembic_config(connection=connection), revision)
-
-
-def current_heads() -> list[str]:
-    from alembic.script import ScriptDirectory
-
-    return list(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -21,7 +21,7 @@ from pingan.errors import InvalidInput
 from pingan.incident.actions import create_incident
 from pingan.incident.schemas import IncidentCreate
 from pingan.unit.actions import create_resource, create_unit
-from pingan.unit.models import UNIT_TYPES, Unit
+from pingan.unit.models import Unit
 from pingan.unit.schemas import ResourceCreate, UnitCreate
 from pingan.user.actions import create_user
 from pingan.user.queries import get_user_by_username, to_actor
@@ -383,4 +383,4 @@ def build_demo(
     return summary
 
 
-__all__ = ["DEMO_PASSWORD", "UNIT_TYPES", "DemoSummary", "build_demo"]
+__all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]

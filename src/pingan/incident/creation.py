@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
@@ -41,10 +39,10 @@ from pingan.incident.models import (
     Incident,
     IncidentAssignment,
     IncidentEvent,
-    IncidentSequence,
     RoutingDecision,
 )
-from pingan.incident.schemas import SHANGHAI, IncidentCreate
+from pingan.incident.numbering import reserve_numbers
+from pingan.incident.schemas import IncidentCreate
 from pingan.routing.engine import Decision
 from pingan.taxonomy import get_call_type
 from pingan.triage import Triage
@@ -201,22 +199,6 @@ def _triage_payload(
     return (actor if human else TRIAGE_ACTOR), payload
 
 
-def _reserve_numbers(session: Session, area: str, count: int, now: dt.datetime) -> list[str]:
-    """``count`` consecutive 接警单 numbers for one county and day, in one atomic upsert."""
-    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        upsert(IncidentSequence)
-        .values(county_code=area, day=day, last=count)
-        .on_conflict_do_update(
-            index_elements=["county_code", "day"], set_={"last": IncidentSequence.last + count}
-        )
-        .returning(IncidentSequence.last)
-    )
-    last = session.execute(statement).scalar_one()
-    return [f"{area}{day}{n:05d}" for n in range(last - count + 1, last + 1)]
-
-
 @dataclass
 class _Prepared:
     index: int
@@ -321,7 +303,7 @@ def _insert(
         by_area[row.place.county_code or row.place.city_code or row.place.code].append(row)
     numbers: dict[int, str] = {}
     for area, rows in sorted(by_area.items()):
-        for row, number in zip(rows, _reserve_numbers(session, area, len(rows), now), strict=True):
+        for row, number in zip(rows, reserve_numbers(session, area, len(rows), now), strict=True):
             numbers[row.index] = number
     directory = load_directory(session, [row.place for row in prepared])
     incident_rows = []

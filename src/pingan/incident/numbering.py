@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -13,29 +12,17 @@ from pingan.incident.models import IncidentSequence
 from pingan.incident.schemas import SHANGHAI
 
 
-def next_number(session: Session, *, area_code: str, when: dt.datetime) -> str:
-    """Hand out the next number atomically (one upsert; safe under concurrent writers)."""
-    day = when.astimezone(SHANGHAI).strftime("%Y%m%d")
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+def reserve_numbers(session: Session, area: str, count: int, now: dt.datetime) -> list[str]:
+    """``count`` consecutive 接警单 numbers for one county and day, in one atomic upsert."""
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(IncidentSequence)
-        .values(county_code=area_code, day=day, last=1)
+        upsert(IncidentSequence)
+        .values(county_code=area, day=day, last=count)
         .on_conflict_do_update(
-            index_elements=["county_code", "day"], set_={"last": IncidentSequence.last + 1}
+            index_elements=["county_code", "day"], set_={"last": IncidentSequence.last + count}
         )
         .returning(IncidentSequence.last)
     )
     last = session.execute(statement).scalar_one()
-    return f"{area_code}{day}{last:05d}"
-
-
-def numbers_issued(session: Session, *, area_code: str, day: str) -> int:
-    return (
-        session.scalar(
-            select(IncidentSequence.last).where(
-                IncidentSequence.county_code == area_code, IncidentSequence.day == day
-            )
-        )
-        or 0
-    )
+    return [f"{area}{day}{n:05d}" for n in range(last - count + 1, last + 1)]
