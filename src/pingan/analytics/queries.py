@@ -470,26 +470,22 @@ def incident_free_villages(
     today = today_in_beijing(now)
     since = today - dt.timedelta(days=days - 1)
     villages = and_(Place.level == "village", subtree_filter(target.level, target.code))
-    # Which villages had incidents: an index-only read of the fine rollup's keys.
-    counted = set(
-        session.scalars(
-            select(DAILY.c.village_code)
-            .where(_fine_condition(target), _days(DAILY, since, today))
-            .distinct()
-        )
+    # A village is free when the fine rollup has no row for it in the period: one probe of the
+    # (village_code, day) index per village, inside the database.
+    had_incident = (
+        select(DAILY.c.village_code)
+        .where(DAILY.c.village_code == Place.code, _days(DAILY, since, today))
+        .exists()
     )
-    codes = list(session.scalars(select(Place.code).where(villages).order_by(Place.code)))
-    free_codes = [code for code in codes if code not in counted]
-    total, free_count = len(codes), len(free_codes)
-    listed = (
-        session.execute(
-            select(Place.code, Place.name, Place.town_code, Place.county_code)
-            .where(Place.code.in_(free_codes[:MAX_LIST]))
-            .order_by(Place.code)
-        ).all()
-        if free_codes
-        else []
-    )
+    free = and_(villages, ~had_incident)
+    total = session.scalar(select(func.count()).select_from(Place).where(villages)) or 0
+    free_count = session.scalar(select(func.count()).select_from(Place).where(free)) or 0
+    listed = session.execute(
+        select(Place.code, Place.name, Place.town_code, Place.county_code)
+        .where(free)
+        .order_by(Place.code)
+        .limit(MAX_LIST)
+    ).all()
     parents = {
         code: name
         for code, name in session.execute(
