@@ -204,14 +204,24 @@ const Pingan = (() => {
     const box = el('div', { class: 'actions' });
     const form = el('form', { class: 'action-form', hidden: true });
     let current = null;
+    // While an action is on its way, and until the screen has been redrawn with its result,
+    // this incident's buttons are disabled: a second click cannot act on a stale state.
+    function busy(on) {
+      for (const control of [...box.querySelectorAll('button'), ...form.querySelectorAll('button')]) {
+        control.disabled = on;
+      }
+    }
     async function submit(action, payload) {
+      busy(true);
       try {
         const updated = await api('/api/incidents/' + encodeURIComponent(incident.number) + '/actions/' + action,
           { method: 'POST', body: { payload } });
         toast(actionName(action) + '：已完成（' + stateName(updated.state) + '）', 'ok');
-        onDone(updated);
+        await onDone(updated);
       } catch (error) {
         toast(error.message, 'error');
+      } finally {
+        busy(false);
       }
     }
     for (const action of actions) {

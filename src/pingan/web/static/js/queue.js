@@ -18,7 +18,16 @@
     const late = new Date(next) < new Date();
     return el('span', { class: late ? 'badge state-received' : 'badge' }, (late ? '已超时 ' : '时限 ') + time(next));
   }
-  async function render() {
+  // One redraw at a time; a periodic redraw waits while the handler is filling in a form.
+  let drawing = Promise.resolve();
+  function render() {
+    drawing = drawing.then(draw, draw);
+    return drawing;
+  }
+  function editing() {
+    return [...document.querySelectorAll('#queue-list form.action-form')].some((f) => !f.hidden);
+  }
+  async function draw() {
     const page = await api('/api/incidents?page_size=200');
     const list = clear($('#queue-list'));
     const items = page.items.filter((i) => (filter === 'todo' ? TODO.has(i.state) : !TODO.has(i.state)));
@@ -34,5 +43,5 @@
     if (!items.length) list.append(el('p', { class: 'empty' }, filter === 'todo' ? '暂无待办警情' : '暂无已处置警情'));
   }
   await render();
-  setInterval(render, 30000);
+  setInterval(() => { if (!editing()) render(); }, 30000);
 })();
