@@ -73,7 +73,8 @@ class Incident(Base):
     call_back_due: Mapped[dt.datetime | None] = mapped_column()
     # Waiting for the citizen stops the clock: paused_at is set while paused.
     paused_at: Mapped[dt.datetime | None] = mapped_column()
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Indexed: the time-limit engine picks up changed incidents by it every second.
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
