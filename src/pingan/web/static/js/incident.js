@@ -6,7 +6,12 @@
   const number = $('#incident').dataset.number;
   const path = '/api/incidents/' + encodeURIComponent(number);
   const LABELS = { code: '类别', police: '警务', urgency: '紧急程度', units: '单位', result: '结果', reason: '理由',
-    note: '进展', satisfaction: '满意度', solved: '已解决', into: '并入', channel: '渠道', place_code: '地点', rule: '规则' };
+    note: '进展', satisfaction: '满意度', solved: '已解决', into: '并入', channel: '渠道', place_code: '地点', rule: '规则',
+    step: '环节', stage: '阶段' };
+  const STEPS = { sign_for: '签收', arrive: '到场', finish: '处置', call_back: '回访' };
+  const STAGES = { warning: '提醒', supervise: '督办', notice: '通报' };
+  let unitNames = {};
+  let placeNames = {};
   function describe(payload) {
     const parts = [];
     for (const [key, value] of Object.entries(payload || {})) {
@@ -14,8 +19,12 @@
       let text = value;
       if (key === 'code') text = Pingan.categoryName(value);
       else if (typeof value === 'boolean') text = value ? '是' : '否';
+      else if (key === 'units' && Array.isArray(value)) text = value.map((id) => unitNames[id] || '单位 ' + id).join('、');
       else if (Array.isArray(value)) text = value.join('、');
       else if (key === 'channel') text = Pingan.vocab.channels[value] || value;
+      else if (key === 'place_code') text = placeNames[value] || value;
+      else if (key === 'step') text = STEPS[value] || value;
+      else if (key === 'stage') text = STAGES[value] || value;
       parts.push(LABELS[key] + '：' + text);
     }
     return parts.join('；');
@@ -44,6 +53,11 @@
         el('dt', {}, '处置结果'), el('dd', {}, incident.result || '—'),
         el('dt', {}, '回访'), el('dd', {}, incident.satisfaction ? '满意度 ' + incident.satisfaction + '/5，' + (incident.solved ? '已解决' : '未解决') : '—')),
       Pingan.actionPanel(incident, ['triage', 'sign_for', 'arrive', 'progress', 'finish', 'close', 'call_back', 'return_incident', 'reopen', 'cancel'], () => load()));
+    // Names for the ids and codes the history records: the incident's units and its places.
+    unitNames = Object.fromEntries(incident.assignments.map((a) => [a.unit_id, a.unit_name]));
+    const codes = [incident.place_code, incident.town_code, incident.county_code].filter(Boolean);
+    const found = await Promise.all(codes.map((code) => api('/api/places/' + encodeURIComponent(code)).catch(() => null)));
+    placeNames = Object.fromEntries(found.filter(Boolean).map((p) => [p.code, p.name]));
     const events = await api(path + '/events');
     const list = clear($('#timeline'));
     for (const event of events) {
