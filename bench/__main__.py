@@ -9,7 +9,16 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ("triage", "address", "routing", "intake", "api_load", "durability", "dashboard", "first_view")
+BENCHMARKS = (
+    "triage",
+    "address",
+    "routing",
+    "intake",
+    "api_load",
+    "durability",
+    "dashboard",
+    "first_view",
+)
 RESULTS = Path(__file__).parent / "results"
 
 
