@@ -21,6 +21,7 @@ from pingan.errors import InvalidInput
 from pingan.incident.actions import create_incident
 from pingan.incident.schemas import IncidentCreate
 from pingan.unit.actions import create_resource, create_unit
+from pingan.unit.kinds import GOVERNMENT_DEPARTMENTS, UTILITIES
 from pingan.unit.models import Unit
 from pingan.unit.schemas import ResourceCreate, UnitCreate
 from pingan.user.actions import create_user
@@ -32,22 +33,8 @@ DEMO_PASSWORD = "pingan-demo"  # noqa: S105 - printed to the demo user on purpos
 COUNTY_DEPARTMENTS = (
     "traffic_police",
     "fire_rescue",
-    "urban_management",
-    "market_regulation",
-    "human_resources",
-    "ecology_environment",
-    "housing_construction",
-    "transport",
-    "health",
-    "civil_affairs",
-    "education",
-    "culture_tourism",
-    "agriculture_forestry_water",
-    "emergency_management",
-    "power_supply",
-    "water_supply",
-    "gas_supply",
-    "telecom",
+    *GOVERNMENT_DEPARTMENTS,
+    *UTILITIES,
     "tobacco",
     "mediation_centre",
 )

@@ -5,7 +5,13 @@ The vocabulary itself is ``pingan.unit.kinds`` (pure data, shared with the unit 
 
 from __future__ import annotations
 
-from pingan.unit.kinds import RESOURCE_KINDS, RESOURCE_STATUSES, UNIT_TYPES
+from pingan.unit.kinds import (
+    GOVERNMENT_DEPARTMENTS,
+    RESOURCE_KINDS,
+    RESOURCE_STATUSES,
+    UNIT_TYPES,
+    UTILITIES,
+)
 
 __all__ = ["RESOURCE_KINDS", "RESOURCE_STATUSES", "UNIT_TYPES"]
 
@@ -19,31 +25,12 @@ def resource_kind_name(kind: str) -> str:
     return RESOURCE_KINDS.get(kind, kind)
 
 
-_DEPARTMENTS = frozenset(
-    {
-        "urban_management",
-        "market_regulation",
-        "human_resources",
-        "ecology_environment",
-        "housing_construction",
-        "transport",
-        "health",
-        "civil_affairs",
-        "education",
-        "culture_tourism",
-        "agriculture_forestry_water",
-        "emergency_management",
-    }
-)
-_UTILITIES = frozenset({"power_supply", "water_supply", "gas_supply", "telecom"})
-
-
 def unit_type_phrase(unit_type: str) -> str:
     """How a sentence names a unit type: ``供电单位``, ``市场监管部门``, ``派出所``."""
     name = unit_type_name(unit_type)
-    if unit_type in _DEPARTMENTS:
+    if unit_type in GOVERNMENT_DEPARTMENTS:
         return f"{name}部门"
-    if unit_type in _UTILITIES:
+    if unit_type in UTILITIES:
         return f"{name}单位"
     if unit_type == "tobacco":
         return "烟草专卖局"

@@ -9,26 +9,9 @@ from __future__ import annotations
 
 import re
 
-DEPARTMENTS = (
-    "urban_management",
-    "market_regulation",
-    "human_resources",
-    "ecology_environment",
-    "housing_construction",
-    "transport",
-    "health",
-    "civil_affairs",
-    "education",
-    "culture_tourism",
-    "agriculture_forestry_water",
-    "emergency_management",
-    "power_supply",
-    "water_supply",
-    "gas_supply",
-    "telecom",
-    "tobacco",
-    "town_government",
-)
+from pingan.unit.kinds import GOVERNMENT_DEPARTMENTS, UTILITIES
+
+DEPARTMENTS = (*GOVERNMENT_DEPARTMENTS, *UTILITIES, "tobacco", "town_government")
 
 CODE_DEPARTMENT: dict[str, str] = {
     "600100": "health",

@@ -54,3 +54,20 @@ RESOURCE_STATUSES: dict[str, str] = {
     "off_duty": "休息",
     "maintenance": "维护",
 }
+
+# County government departments that own non-police matters (部门主责), and the utilities.
+GOVERNMENT_DEPARTMENTS: tuple[str, ...] = (
+    "urban_management",
+    "market_regulation",
+    "human_resources",
+    "ecology_environment",
+    "housing_construction",
+    "transport",
+    "health",
+    "civil_affairs",
+    "education",
+    "culture_tourism",
+    "agriculture_forestry_water",
+    "emergency_management",
+)
+UTILITIES: tuple[str, ...] = ("power_supply", "water_supply", "gas_supply", "telecom")
