@@ -408,10 +408,15 @@ def import_incidents_command(
     default_place: Annotated[str | None, typer.Option(help="地址无法解析时的默认区划")] = None,
     batch: Annotated[int, typer.Option(help="每批行数（每批一个事务）")] = 500,
     rejected: Annotated[Path | None, typer.Option(help="把未导入的行及原因写入此 CSV")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="提前研判下一批的进程数（0：在本进程内研判；默认有空闲核时为 1）"),
+    ] = None,
 ) -> None:
     """导入警情（CSV/JSONL/JSON/Excel），逐行经过研判、定位、编号与流转记录；可重复执行、可续传。"""
     from pingan.db.engine import make_engine
     from pingan.db.session import make_sessionmaker
+    from pingan.intake.ahead import default_workers
     from pingan.intake.bulk import import_incidents, write_rejected
     from pingan.intake.mapping import load_mapping
     from pingan.tabular import count_rows
@@ -434,6 +439,7 @@ def import_incidents_command(
                 default_place=default_place or settings.default_place,
                 batch_size=batch,
                 progress=lambda n: bar.advance(task, n),
+                workers=default_workers() if workers is None else workers,
             )
         engine.dispose()
     except PinganError as exc:

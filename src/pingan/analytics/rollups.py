@@ -22,6 +22,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -177,49 +179,57 @@ def incident_deltas(
 
 def merge_deltas(deltas: Iterable[Delta]) -> list[Delta]:
     """Sum deltas that share a key; drop those that cancel out."""
-    sums: dict[Key, list[int]] = {}
+    sums: dict[Key, tuple[int, ...]] = {}
     for delta in deltas:
-        total = sums.setdefault(delta.key, [0] * len(MEASURES))
-        for index, value in enumerate(delta.measures):
-            total[index] += value
-    return [Delta(key, tuple(values)) for key, values in sums.items() if any(values)]
+        total = sums.get(delta.key)
+        sums[delta.key] = (
+            delta.measures
+            if total is None
+            else tuple(a + b for a, b in zip(total, delta.measures, strict=True))
+        )
+    return [Delta(key, values) for key, values in sums.items() if any(values)]
 
 
 def project(deltas: Iterable[Delta], columns: Sequence[str]) -> list[dict[str, Any]]:
     """Fine-grain deltas summed to a coarser grain, as rows for an UPSERT, in key order."""
-    positions = [FINE_KEY.index(c) for c in columns]
-    projected = merge_deltas(Delta(tuple(d.key[p] for p in positions), d.measures) for d in deltas)
-    rows = [
+    pick = itemgetter(*(FINE_KEY.index(c) for c in columns))
+    projected = merge_deltas(Delta(pick(d.key), d.measures) for d in deltas)
+    # A fixed order, so concurrent transactions lock rows in the same order (no deadlock).
+    projected.sort(key=lambda d: d.key)
+    return [
         dict(zip(columns, d.key, strict=True)) | dict(zip(MEASURES, d.measures, strict=True))
         for d in projected
     ]
-    # A fixed order, so concurrent transactions lock rows in the same order (no deadlock).
-    return sorted(rows, key=lambda row: tuple(str(row[c]) for c in columns))
+
+
+@cache
+def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET m = m + excluded.m`` for one grain, built once
+    (building it costs more than running it for a handful of rows)."""
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={m: table.c[m] + pg.excluded[m] for m in MEASURES},
+        )
+    if dialect == "sqlite":
+        lite = sqlite.insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={m: table.c[m] + lite.excluded[m] for m in MEASURES},
+        )
+    raise NotImplementedError(f"rollups need SQLite or PostgreSQL, not {dialect}")
 
 
 def apply_deltas(connection: Connection, deltas: Sequence[Delta]) -> None:
     """Add the deltas to every grain with ``INSERT … ON CONFLICT DO UPDATE``."""
     if not deltas:
         return
-    dialect = connection.dialect.name
     for table, columns in GRAINS:
         rows = project(deltas, columns)
         if not rows:
             continue
-        if dialect == "postgresql":
-            pg = postgresql.insert(table)
-            statement: Any = pg.on_conflict_do_update(
-                index_elements=list(columns),
-                set_={m: table.c[m] + pg.excluded[m] for m in MEASURES},
-            )
-        elif dialect == "sqlite":
-            lite = sqlite.insert(table)
-            statement = lite.on_conflict_do_update(
-                index_elements=list(columns),
-                set_={m: table.c[m] + lite.excluded[m] for m in MEASURES},
-            )
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise NotImplementedError(f"rollups need SQLite or PostgreSQL, not {dialect}")
+        statement = _upsert(connection.dialect.name, table, columns)
         for start in range(0, len(rows), _CHUNK):
             connection.execute(statement, rows[start : start + _CHUNK])
 
@@ -228,7 +238,11 @@ def _field(row: Any, name: str) -> Any:
     return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
 
-def apply_events(bind: Session | Connection, rows: Iterable[Any]) -> int:
+def apply_events(
+    bind: Session | Connection,
+    rows: Iterable[Any],
+    known: Mapping[int, IncidentFacts] | None = None,
+) -> int:
     """Count just-inserted incident events into the rollups; returns how many were counted.
 
     Contract for a batch path that inserts events with Core on a bare ``Connection``. Events
@@ -245,14 +259,28 @@ def apply_events(bind: Session | Connection, rows: Iterable[Any]) -> int:
 
     The histories of the touched incidents are read back in one query per 500 incidents, and each
     grain gets one UPSERT per 500 keys, so a batch of thousands of events costs a few statements.
+    An incident in ``known`` whose events here start at ``seq`` 1 is new: its whole history is in
+    ``rows`` (which then carry ``at``, ``action`` and ``payload`` too) and nothing is read back —
+    the batch creation path passes the facts it holds this way.
     """
     connection = bind.connection() if isinstance(bind, Session) else bind
     new: dict[int, set[int]] = defaultdict(set)
+    in_hand: dict[int, list[EventFacts]] = defaultdict(list)
+    known = known or {}
     for row in rows:
-        new[int(_field(row, "incident_id"))].add(int(_field(row, "seq")))
+        incident_id, seq = int(_field(row, "incident_id")), int(_field(row, "seq"))
+        new[incident_id].add(seq)
+        if incident_id in known:
+            in_hand[incident_id].append(
+                EventFacts(seq, _field(row, "at"), _field(row, "action"), _field(row, "payload"))
+            )
     if not new:
         return 0
+    counted = sum(len(seqs) for seqs in new.values())
     deltas: list[Delta] = []
+    for incident_id, history in in_hand.items():
+        if min(new[incident_id]) == 1:
+            deltas += incident_deltas(known[incident_id], history, new.pop(incident_id))
     ids = sorted(new)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -297,7 +325,7 @@ def apply_events(bind: Session | Connection, rows: Iterable[Any]) -> int:
                 raise ValueError(f"incident {incident_id} not found for its events")
             deltas += incident_deltas(facts, histories[incident_id], new[incident_id])
     apply_deltas(connection, merge_deltas(deltas))
-    return sum(len(s) for s in new.values())
+    return counted
 
 
 def rebuild_rollups(connection: Connection, *, batch: int = 2000) -> int:

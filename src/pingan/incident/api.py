@@ -6,16 +6,17 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from pingan.area.queries import get_place_or_raise
 from pingan.db.base import utcnow
 from pingan.deps import ActorDep, SessionDep, SettingsDep
 from pingan.geo.coords import to_wgs84
-from pingan.incident.actions import create_incident, transition
+from pingan.incident.actions import transition
 from pingan.incident.assignment import DUE_COLUMNS, decide, decisions_of, load_directory
 from pingan.incident.dispatching import recommend
 from pingan.incident.duplicates import find_duplicates, find_repeats
+from pingan.incident.group_commit import GroupCommit
 from pingan.incident.history import verify_history
 from pingan.incident.lifecycle import TRANSITIONS
 from pingan.incident.queries import (
@@ -49,7 +50,7 @@ router = APIRouter(prefix="/api/incidents", tags=["警情"])
 def add_incident(
     data: IncidentCreate,
     actor: ActorDep,
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
     response: Response,
     idempotency_key: Annotated[
@@ -59,21 +60,17 @@ def add_incident(
         ),
     ] = None,
 ) -> IncidentRead:
+    """Triage here, then the process's group commit writes it (with whatever else arrived at the
+    same moment) and answers once it is on disk."""
     default_place = actor.place_code or settings.default_place
     (suggestion,) = triage_many(
         [data.description], [data.address], default_place, channels=[data.channel]
     )
-    incident, created = create_incident(
-        session,
-        actor=actor,
-        data=data,
-        idempotency_key=idempotency_key,
-        default_place=settings.default_place,
-        suggestion=suggestion,
-    )
+    writer: GroupCommit = request.app.state.group_commit
+    read, created = writer.create(actor, data, suggestion, idempotency_key)
     if not created:
         response.status_code = 200
-    return incident_read(incident, actor, assignments_of(session, [incident.id]).get(incident.id))
+    return read
 
 
 @router.get("", response_model=Page[IncidentRead], summary="警情列表（按辖区）")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
 from pingan.incident.models import Incident, RoutingDecision
-from pingan.routing.engine import Decision, PlaceRef, UnitRef, route
+from pingan.routing.engine import SHANGHAI, Decision, PlaceRef, UnitRef, route
 from pingan.routing.rules import RuleSet, default_rules
 from pingan.routing.timelimits import due_times
 from pingan.unit.models import Unit, UnitCoverage
@@ -52,6 +52,9 @@ class UnitDirectory:
 
     by_type_place: dict[tuple[str, str], list[UnitRef]]
     names: dict[str, str]
+    # Decisions already made for this batch: the same call type at the same place (and, where a
+    # candidate rule depends on the hour, the same minute) is routed the same way.
+    decided: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
 
     def units_for(self, unit_type: str, place_code: str) -> list[UnitRef]:
         return self.by_type_place.get((unit_type, place_code), [])
@@ -87,13 +90,25 @@ def decide(
 ) -> Decision:
     """Route one incident; units in ``exclude`` (e.g. the one that returned it) are skipped."""
     skip = set(exclude)
+    rules = rules or shipped_rules()
+    timed = any(rule.hours is not None for rule in rules.candidates(code))
+    key = (
+        code,
+        place.code,
+        rules.version,
+        tuple(sorted(skip)),
+        at.astimezone(SHANGHAI).strftime("%H:%M") if timed else None,
+    )
+    known = directory.decided.get(key)
+    if known is not None:
+        return known
 
     def units_for(unit_type: str, place_code: str) -> list[UnitRef]:
         return [u for u in directory.units_for(unit_type, place_code) if u.id not in skip]
 
-    return route(
-        code, directory.chain(place), at=at, rules=rules or shipped_rules(), units_for=units_for
-    )
+    decision = route(code, directory.chain(place), at=at, rules=rules, units_for=units_for)
+    directory.decided[key] = decision
+    return decision
 
 
 def routing_event(decision: Decision) -> tuple[str, dict[str, Any]]:
@@ -111,7 +126,10 @@ def routing_event(decision: Decision) -> tuple[str, dict[str, Any]]:
     }
 
 
-def decision_row(incident_id: int, decision: Decision, at: dt.datetime) -> dict[str, Any]:
+def decision_row(
+    incident_id: int, decision: Decision, at: dt.datetime, trace: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The stored decision; ``trace`` is ``decision.to_dict()`` when the caller has it already."""
     return {
         "incident_id": incident_id,
         "at": at,
@@ -121,7 +139,7 @@ def decision_row(incident_id: int, decision: Decision, at: dt.datetime) -> dict[
         "assist_unit_ids": [a.id for a in decision.assists],
         "unroutable": decision.unroutable or decision.lead is None,
         "reason": decision.reason,
-        "trace": decision.to_dict(),
+        "trace": trace if trace is not None else decision.to_dict(),
     }
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from pingan.analytics.models import INCIDENT_FACTS
+from pingan.analytics.rollups import IncidentFacts
 from pingan.area.models import Place
 from pingan.area.queries import is_within
 from pingan.db.base import utcnow
@@ -404,10 +406,27 @@ def _insert(
             )
             prev = digest
         outcomes[row.index] = Outcome(incident_id, number, created=True)
-    session.execute(insert(IncidentEvent.__table__), event_rows)  # type: ignore[arg-type]
+    facts = {
+        incident_id: IncidentFacts(
+            id=incident_id,
+            reported_at=row.reported_at,
+            channel=row.item.data.channel,
+            city_code=row.place.city_code,
+            county_code=row.place.county_code,
+            town_code=row.place.town_code,
+            village_code=row.place.village_code,
+        )
+        for incident_id, row in zip(ids, prepared, strict=True)
+    }
+    session.execute(
+        insert(IncidentEvent.__table__),  # type: ignore[arg-type]
+        event_rows,
+        execution_options={INCIDENT_FACTS: facts},
+    )
+    traces = {id(d): d.to_dict() for d in decisions}  # one per distinct decision
     session.execute(
         insert(RoutingDecision.__table__),  # type: ignore[arg-type]
-        [decision_row(i, d, now) for i, d in zip(ids, decisions, strict=True)],
+        [decision_row(i, d, now, traces[id(d)]) for i, d in zip(ids, decisions, strict=True)],
     )
     assignments = [
         {

@@ -10,7 +10,9 @@ already stored are counted as already imported, which is also how an interrupted
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingan.db.session import session_scope
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
+from pingan.intake.ahead import TriageAhead
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import RowError, to_incident
 from pingan.tabular import header_of, read_rows
+from pingan.triage import Triage
 from pingan.user.scope import Actor
 
 
@@ -43,28 +47,40 @@ class ImportSummary:
         }
 
 
+Batch = list[tuple[int, IncidentCreate]]
+
+
 def _write_batch(
     factory: sessionmaker[Session],
-    batch: list[tuple[int, IncidentCreate]],
+    batch: Batch,
     actor: Actor,
     default_place: str | None,
     summary: ImportSummary,
+    suggestions: Sequence[Triage] | None = None,
 ) -> None:
     """One transaction for the batch; each row's outcome counted or its error reported."""
     items = [NewIncident(data) for _, data in batch]
     try:
         with session_scope(factory) as session:
             outcomes = create_incidents(
-                session, actor=actor, items=items, default_place=default_place
+                session,
+                actor=actor,
+                items=items,
+                default_place=default_place,
+                suggestions=suggestions,
             )
     except IntegrityError:
         # Another writer stored some of these rows meanwhile: go row by row.
         with session_scope(factory) as session:
             outcomes = []
-            for item in items:
+            for k, item in enumerate(items):
                 with session.begin_nested():
                     outcomes += create_incidents(
-                        session, actor=actor, items=[item], default_place=default_place
+                        session,
+                        actor=actor,
+                        items=[item],
+                        default_place=default_place,
+                        suggestions=suggestions[k : k + 1] if suggestions else None,
                     )
     for (number, _), outcome in zip(batch, outcomes, strict=True):
         if outcome.error is not None:
@@ -75,20 +91,11 @@ def _write_batch(
             summary.already += 1
 
 
-def import_incidents(
-    factory: sessionmaker[Session],
-    path: Path,
-    *,
-    actor: Actor,
-    mapping: SourceMapping,
-    default_place: str | None = None,
-    batch_size: int = 500,
-    progress: Callable[[int], None] | None = None,
-) -> ImportSummary:
-    """Import ``path`` (CSV, JSONL, JSON or Excel); see the module docstring."""
-    mapping.check_header(header_of(path))
-    summary = ImportSummary()
-    batch: list[tuple[int, IncidentCreate]] = []
+def _batches(
+    path: Path, mapping: SourceMapping, batch_size: int, summary: ImportSummary
+) -> Iterator[Batch]:
+    """The file's good rows in batches; bad rows go to ``summary.rejected`` with the reason."""
+    batch: Batch = []
     seen: dict[tuple[str, str], int] = {}
     for number, row in read_rows(path):
         summary.total += 1
@@ -103,14 +110,47 @@ def import_incidents(
         except RowError as exc:
             summary.rejected.append({"row": number, "reason": str(exc)})
         if len(batch) >= batch_size:
-            _write_batch(factory, batch, actor, default_place, summary)
-            if progress:
-                progress(len(batch))
+            yield batch
             batch = []
     if batch:
-        _write_batch(factory, batch, actor, default_place, summary)
+        yield batch
+
+
+def import_incidents(
+    factory: sessionmaker[Session],
+    path: Path,
+    *,
+    actor: Actor,
+    mapping: SourceMapping,
+    default_place: str | None = None,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 0,
+) -> ImportSummary:
+    """Import ``path`` (CSV, JSONL, JSON or Excel); see the module docstring.
+
+    With ``workers`` > 0, that many processes triage the next batches while this one writes
+    (``pingan.intake.ahead``); the result is the same.
+    """
+    mapping.check_header(header_of(path))
+    summary = ImportSummary()
+    home = actor.place_code or default_place
+    pending: deque[tuple[Batch, Future[list[Triage]] | None]] = deque()
+
+    def write_oldest() -> None:
+        batch, triaged = pending.popleft()
+        suggestions = triaged.result() if triaged is not None else None
+        _write_batch(factory, batch, actor, default_place, summary, suggestions)
         if progress:
             progress(len(batch))
+
+    with TriageAhead(workers) as ahead:
+        for batch in _batches(path, mapping, batch_size, summary):
+            pending.append((batch, ahead.submit([data for _, data in batch], home)))
+            if len(pending) > ahead.workers:
+                write_oldest()
+        while pending:
+            write_oldest()
     summary.rejected.sort(key=lambda r: int(r["row"]))
     return summary
 

@@ -1,0 +1,86 @@
+"""Triage the next batch in worker processes while this process writes the current one.
+
+Triage needs no database and is pure CPU, so on a machine with a spare core it runs a batch ahead
+in a worker process. The worker calls the same ``triage_many`` with the same shipped model and the
+same default place as ``create_incidents`` would, and its suggestions are handed to
+``create_incidents`` as if it had computed them itself: the stored incidents are identical, only
+sooner. Workers are started with ``spawn`` (no inherited database connections or threads).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+
+from pingan.incident.schemas import IncidentCreate
+from pingan.triage import Triage
+
+
+def default_workers() -> int:
+    """One triage worker when the machine has a core to spare, else none."""
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
+
+
+def _warm() -> None:
+    from pingan.triage.decide import default_model
+
+    default_model()
+
+
+def _triage(
+    texts: list[str],
+    addresses: list[str | None],
+    default_place: str | None,
+    channels: list[str | None],
+) -> list[Triage]:
+    from pingan.triage.decide import triage_many
+
+    return triage_many(texts, addresses, default_place, channels=channels)
+
+
+class TriageAhead:
+    """A pool of ``workers`` triage processes (none: ``submit`` gives None; triage runs inline)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(0, workers)
+        self._pool = (
+            ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm,
+            )
+            if self.workers
+            else None
+        )
+
+    def submit(
+        self, items: Sequence[IncidentCreate], default_place: str | None
+    ) -> Future[list[Triage]] | None:
+        if self._pool is None or not items:
+            return None
+        return self._pool.submit(
+            _triage,
+            [item.description for item in items],
+            [item.address for item in items],
+            default_place,
+            [item.channel for item in items],
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> TriageAhead:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
