@@ -22,6 +22,7 @@ from pingan.db.session import make_sessionmaker
 from pingan.errors import Conflict, Forbidden, InvalidInput, NotFound, PinganError, Unauthenticated
 from pingan.incident.api import router as incident_router
 from pingan.incident.api import triage_router
+from pingan.incident.group_commit import GroupCommit
 from pingan.incident.timers import TimeLimitEngine
 from pingan.triage import triage
 from pingan.unit.api import router as unit_router
@@ -57,6 +58,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = TimeLimitEngine(app.state.sessionmaker)
         engine.start()
     yield
+    app.state.group_commit.stop()
     if engine is not None:
         engine.stop()
 
@@ -82,6 +84,7 @@ def create_app(
         )
         session_factory = make_sessionmaker(engine)
     app.state.sessionmaker = session_factory
+    app.state.group_commit = GroupCommit(session_factory, settings.default_place)
 
     @app.exception_handler(PinganError)
     async def _pingan_error(_request: Request, exc: PinganError) -> JSONResponse:
