@@ -73,6 +73,11 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f}/s" if speed else "–/s", style="cyan")
 
 
+# The demo's default share of the real volume: a year of 绍兴市 at this share is ready within the
+# five minutes a new user waits for `make demo` on a two-core machine (`--volume 1` for all of it).
+DEMO_VOLUME = 0.1
+
+
 def progress_bar() -> Progress:
     """A progress bar on stderr with count, rate and time left (hidden when not a terminal)."""
     return Progress(
@@ -593,31 +598,99 @@ def serve(
 @app.command("demo")
 def demo(
     city: Annotated[str, typer.Option(help="演示城市区划代码")] = "330600",
+    scale: Annotated[
+        str, typer.Option(help="模拟范围：city（一个城市）或 province（全省 11 市）")
+    ] = "city",
+    days: Annotated[int, typer.Option(help="模拟警情的天数（截至此刻）")] = 365,
+    volume: Annotated[
+        float, typer.Option(help="警情量相对真实水平的比例（1 = 全量，约每万人每天 4.8 起）")
+    ] = DEMO_VOLUME,
+    live: Annotated[
+        bool, typer.Option("--live/--no-live", help="服务期间持续产生新警情，让大屏动起来")
+    ] = True,
+    live_per_minute: Annotated[float, typer.Option(help="实时模式每分钟新警情数")] = 12.0,
+    workers: Annotated[
+        int | None, typer.Option(help="提前研判的进程数（默认有空闲核时为 1）")
+    ] = None,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="建好后是否启动服务")
     ] = True,
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
 ) -> None:
-    """建立演示库（浙江全省区划 + 一个城市的单位、力量和各角色用户），然后启动服务。"""
-    from pingan.demo.build import DEMO_PASSWORD, build_demo
+    """建立演示库：浙江全省区划，一个城市（或全省）的单位、力量和各角色用户，一年的模拟警情
+    （逐起经过研判、分派、处置、回访与时限），然后启动服务并持续产生新警情。"""
+    import threading
 
+    from pingan.db.engine import make_engine
+    from pingan.db.session import make_sessionmaker
+    from pingan.demo.build import DEMO_PASSWORD, build_demo
+    from pingan.demo.year import build_year, live_calls
+    from pingan.intake.ahead import default_workers
+
+    if scale not in ("city", "province"):
+        raise typer.BadParameter("scale 只能是 city 或 province", param_hint="--scale")
+    if days < 0 or volume < 0:
+        raise typer.BadParameter("days 与 volume 不能为负数")
     settings = load_settings()
     ensure_database(settings)
+    area = "330000" if scale == "province" else city
     with cli_session(settings) as session:
         try:
-            summary = build_demo(session, city_code=city, progress=progress_bar)
+            cities = (
+                [code for (code,) in session.execute(_city_codes())]
+                if scale == "province"
+                else [city]
+            )
+            summaries = [
+                build_demo(session, city_code=code, progress=progress_bar) for code in cities
+            ]
         except PinganError as exc:
             fail(exc.message)
-    console.print(
-        f"演示数据已就绪：{summary.units} 个单位，{summary.resources} 个力量，"
-        f"{summary.incidents} 起示例警情"
-    )
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_sessionmaker(engine)
+    if days and volume:
+        with progress_bar() as bar:
+            task = bar.add_task(f"模拟 {days} 天警情（研判、分派、处置、回访）", total=days)
+            year = build_year(
+                factory,
+                area,
+                days=days,
+                scale=volume,
+                workers=default_workers() if workers is None else workers,
+                progress=lambda n: bar.advance(task, n),
+            )
+        console.print(f"模拟警情：新增 {year.created} 起（已有的跳过），{year.refused} 起未能登记")
+    units = sum(s.units for s in summaries)
+    resources = sum(s.resources for s in summaries)
+    console.print(f"演示数据已就绪：{units} 个单位，{resources} 个力量")
     console.print("登录用户（密码均为 " + DEMO_PASSWORD + "）：")
-    for username, role, where in summary.users:
+    for username, role, where in summaries[0].users:
         console.print(f"  {username:24s} {role:14s} {where}")
     if serve_after:
-        serve(host=host, port=port, workers=1)
+        stop = threading.Event()
+        if live:
+            threading.Thread(
+                target=live_calls,
+                args=(factory, area, stop),
+                kwargs={"per_minute": live_per_minute},
+                daemon=True,
+                name="pingan-demo-live",
+            ).start()
+            console.print(f"实时模式：每分钟约 {live_per_minute:g} 起新警情")
+        try:
+            serve(host=host, port=port, workers=1)
+        finally:
+            stop.set()
+    engine.dispose()
+
+
+def _city_codes() -> Any:
+    from sqlalchemy import select
+
+    from pingan.area.models import Place
+
+    return select(Place.code).where(Place.level == "city").order_by(Place.code)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from pingan.analytics.models import INCIDENT_FACTS
-from pingan.analytics.rollups import IncidentFacts
+from pingan.analytics.rollups import IncidentFacts, beijing_day
 from pingan.area.models import Place
 from pingan.area.queries import is_within
 from pingan.db.base import utcnow
@@ -36,7 +36,7 @@ from pingan.incident.assignment import (
     routing_event,
 )
 from pingan.incident.history import GENESIS, event_hash
-from pingan.incident.lifecycle import apply, replay
+from pingan.incident.lifecycle import Snapshot, apply, replay
 from pingan.incident.models import (
     Incident,
     IncidentAssignment,
@@ -57,9 +57,30 @@ TRIAGE_ROLES = frozenset({"admin", "commander", "dispatcher", "call_taker"})
 
 
 @dataclass(frozen=True)
+class Planned:
+    """An event that followed, in a replay of the past (who did what, when)."""
+
+    actor: Actor
+    action: str
+    payload: dict[str, Any]
+    at: dt.datetime
+
+
+# Given the incident just triaged and routed (its snapshot, the routing decision and its due
+# times), the events that followed, in time order.
+Plan = Callable[[Snapshot, Decision, Mapping[str, dt.datetime | None]], Sequence[Planned]]
+
+
+@dataclass(frozen=True)
 class NewIncident:
+    """One incident to record. ``recorded_at`` and ``then`` replay the past (the demo's year):
+    when it was recorded (default now), and what followed — written in the same transaction as
+    further history events, each one checked by the lifecycle like any action."""
+
     data: IncidentCreate
     idempotency_key: str | None = None
+    recorded_at: dt.datetime | None = None
+    then: Plan | None = None
 
 
 @dataclass(frozen=True)
@@ -300,19 +321,23 @@ def _insert(
 ) -> None:
     if not prepared:
         return
-    by_area: dict[str, list[_Prepared]] = defaultdict(list)
+    by_area: dict[tuple[str, dt.date], list[_Prepared]] = defaultdict(list)
     for row in prepared:
-        by_area[row.place.county_code or row.place.city_code or row.place.code].append(row)
+        area = row.place.county_code or row.place.city_code or row.place.code
+        by_area[(area, beijing_day(row.item.recorded_at or now))].append(row)
     numbers: dict[int, str] = {}
-    for area, rows in sorted(by_area.items()):
-        for row, number in zip(rows, reserve_numbers(session, area, len(rows), now), strict=True):
+    for (area, _day), rows in sorted(by_area.items()):
+        when = rows[0].item.recorded_at or now
+        for row, number in zip(rows, reserve_numbers(session, area, len(rows), when), strict=True):
             numbers[row.index] = number
     directory = load_directory(session, [row.place for row in prepared])
     incident_rows = []
-    histories: list[list[tuple[Actor, str, str | None, str, dict[str, Any]]]] = []
+    histories: list[list[tuple[Actor, str, str | None, str, dict[str, Any], dt.datetime]]] = []
     decisions: list[Decision] = []
+    holders: list[tuple[list[int], dt.datetime]] = []  # the units that hold it, since when
     for row in prepared:
         data, suggestion = row.item.data, row.suggestion
+        at = row.item.recorded_at or now
         create_payload = {
             "channel": data.channel,
             "place_code": row.place.code,
@@ -320,8 +345,8 @@ def _insert(
         }
         snapshot = replay([("create", create_payload), ("triage", row.triage_payload)])
         history = [
-            (actor, "create", None, "received", create_payload),
-            (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload),
+            (actor, "create", None, "received", create_payload, at),
+            (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload, at),
         ]
         decision = decide(
             directory, snapshot.final_code or suggestion.code, row.place, row.reported_at
@@ -330,8 +355,17 @@ def _insert(
         action, payload = routing_event(decision)
         before = snapshot.state
         snapshot = apply(snapshot, action, payload)
-        history.append((ROUTING_ACTOR, action, before, snapshot.state, payload))
+        history.append((ROUTING_ACTOR, action, before, snapshot.state, payload, at))
+        due = due_columns(snapshot.final_code, snapshot.urgency, snapshot.police, row.reported_at)
+        assigned_at = at
+        for step in row.item.then(snapshot, decision, due) if row.item.then else ():
+            before = snapshot.state
+            snapshot = apply(snapshot, step.action, step.payload)  # raises if out of order
+            history.append((step.actor, step.action, before, snapshot.state, step.payload, step.at))
+            if step.action == "assign":
+                assigned_at = step.at
         histories.append(history)
+        holders.append((list(snapshot.unit_ids), assigned_at))
         incident_rows.append(
             {
                 "number": numbers[row.index],
@@ -339,7 +373,7 @@ def _insert(
                 "idempotency_key": row.item.idempotency_key,
                 "channel": data.channel,
                 "reported_at": row.reported_at,
-                "created_at": now,
+                "created_at": at,
                 "created_by": actor.id,
                 "caller_name": data.caller_name,
                 "caller_phone": data.caller_phone,
@@ -357,11 +391,12 @@ def _insert(
                 "final_code": snapshot.final_code,
                 "police": snapshot.police,
                 "urgency": snapshot.urgency,
-                "return_count": 0,
-                "updated_at": now,
-                **due_columns(
-                    snapshot.final_code, snapshot.urgency, snapshot.police, row.reported_at
-                ),
+                "result": snapshot.result,
+                "satisfaction": snapshot.satisfaction,
+                "solved": snapshot.solved,
+                "return_count": snapshot.return_count,
+                "updated_at": history[-1][5],
+                **due,
             }
         )
     # A plain executemany (no RETURNING: SQLite would fall back to one statement per row),
@@ -377,11 +412,11 @@ def _insert(
     for row, incident_id, history in zip(prepared, ids, histories, strict=True):
         number = numbers[row.index]
         prev = GENESIS
-        for seq, (who, action, from_state, to_state, payload) in enumerate(history, start=1):
+        for seq, (who, action, from_state, to_state, payload, when) in enumerate(history, start=1):
             digest = event_hash(
                 number=number,
                 seq=seq,
-                at=now,
+                at=when,
                 actor=who.username,
                 action=action,
                 from_state=from_state,
@@ -393,7 +428,7 @@ def _insert(
                 {
                     "incident_id": incident_id,
                     "seq": seq,
-                    "at": now,
+                    "at": when,
                     "actor_id": who.id,
                     "actor": who.username,
                     "action": action,
@@ -426,7 +461,10 @@ def _insert(
     traces = {id(d): d.to_dict() for d in decisions}  # one per distinct decision
     session.execute(
         insert(RoutingDecision.__table__),  # type: ignore[arg-type]
-        [decision_row(i, d, now, traces[id(d)]) for i, d in zip(ids, decisions, strict=True)],
+        [
+            decision_row(i, d, row.item.recorded_at or now, traces[id(d)])
+            for i, d, row in zip(ids, decisions, prepared, strict=True)
+        ],
     )
     assignments = [
         {
@@ -434,11 +472,10 @@ def _insert(
             "unit_id": unit_id,
             "role": "lead" if n == 0 else "assist",
             "active": True,
-            "assigned_at": now,
+            "assigned_at": since,
         }
-        for i, d in zip(ids, decisions, strict=True)
-        if d.lead is not None and not d.unroutable
-        for n, unit_id in enumerate(routing_event(d)[1]["units"])
+        for i, (units, since) in zip(ids, holders, strict=True)
+        for n, unit_id in enumerate(units)
     ]
     if assignments:
         session.execute(insert(IncidentAssignment.__table__), assignments)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,6 +55,36 @@ def pending(incident: Incident, fired: set[tuple[str, str]]) -> list[tuple[str, 
             if (step, stage) not in fired:
                 moments.append((step, stage, at))
     return moments
+
+
+def escalation_payload(step: str, stage: str, due: dt.datetime | None) -> dict[str, Any]:
+    return {
+        "step": step,
+        "stage": stage,
+        "due": due.isoformat() if due else None,
+        "note": f"{STEP_NAMES[step]}时限{STAGE_NAMES[stage]}",
+    }
+
+
+def missed(
+    reported_at: dt.datetime,
+    due: Mapping[str, dt.datetime | None],
+    done_at: Mapping[str, dt.datetime],
+    until: dt.datetime,
+) -> list[tuple[dt.datetime, str, str, dt.datetime]]:
+    """The (moment, step, stage, due) this engine fires for an incident whose steps were done at
+    ``done_at`` (step → time; missing: not done by ``until``) — for replaying the past. ``due``
+    holds the incident's due columns (``sign_for_due`` …)."""
+    fired = []
+    for step, column in DUE_COLUMNS.items():
+        limit = due.get(column)
+        if limit is None:
+            continue
+        deadline = min(done_at.get(step, until), until)
+        for stage, at in stages(limit, min(reported_at, limit)).items():
+            if at < deadline:
+                fired.append((at, step, stage, limit))
+    return sorted(fired)
 
 
 def fired_stages(session: Session, incident_ids: Iterable[int]) -> dict[int, set[tuple[str, str]]]:
@@ -133,12 +164,7 @@ class TimeLimitEngine:
             actor=ENGINE_ACTOR,
             incident=incident,
             action="escalate",
-            payload={
-                "step": item.step,
-                "stage": item.stage,
-                "due": due.isoformat() if due else None,
-                "note": f"{STEP_NAMES[item.step]}时限{STAGE_NAMES[item.stage]}",
-            },
+            payload=escalation_payload(item.step, item.stage, due),
         )
         return True
 

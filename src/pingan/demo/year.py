@@ -1,0 +1,413 @@
+"""A year of the demo city (or province) through the real pipeline.
+
+The simulator (``simulate.py``) says who called, when, from where and what they said, and the
+tempo of the people who handled it. Each day's calls then go through ``create_incidents`` like
+any import — triage reads the text and the address (scoped to the county's 110 centre), routing
+picks the units, time limits are set — and what followed is replayed as history events at their
+own times: the routed unit signs for it, arrives, finishes, the case is closed and the caller
+called back, and wherever a step came late the time-limit engine's 提醒/督办/通报 are written
+when they fell due. Every event passes the lifecycle's checks; nothing is written in a final
+state without the history that leads there. A call whose routing found no unit stays with the
+dispatcher, as it would.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import threading
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from importlib import resources
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan.area.models import Place
+from pingan.db.base import utcnow
+from pingan.db.session import session_scope
+from pingan.demo.simulate import Area, SimCall, simulate
+from pingan.demo.texts import TextBank
+from pingan.incident.creation import NewIncident, Planned, create_incidents
+from pingan.incident.lifecycle import Snapshot
+from pingan.incident.models import Incident
+from pingan.incident.schemas import SHANGHAI, IncidentCreate
+from pingan.incident.timers import ENGINE_ACTOR, escalation_payload, missed
+from pingan.intake.ahead import TriageAhead
+from pingan.routing.engine import Decision, UnitRef
+from pingan.triage import Triage
+from pingan.unit.models import Unit, UnitCoverage
+from pingan.user.scope import Actor
+
+RESULTS = {
+    "police": (
+        "民警到场处置完毕，已告知当事人相关规定",
+        "经现场调解双方达成一致",
+        "已查明情况并处置",
+    ),
+    "other": ("已转交责任单位办理完毕", "工作人员已现场处理，问题已解决", "已答复诉求人并处理"),
+}
+
+
+@dataclass
+class YearSummary:
+    calls: int = 0
+    created: int = 0
+    refused: int = 0
+    refused_reasons: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _populations() -> dict[str, float]:
+    path = resources.files("pingan.data").joinpath("places", "county_population.csv")
+    with path.open(encoding="utf-8") as handle:
+        return {row["code"]: float(row["population_2020"]) for row in csv.DictReader(handle)}
+
+
+def areas_of(session: Session, code: str) -> list[Area]:
+    """The villages and communities under ``code`` (a city, or the province), each weighed by
+    its county's census population shared among the county's villages."""
+    places = list(
+        session.scalars(
+            select(Place).where(
+                Place.level.in_(("city", "county", "town", "village")),
+                Place.code.like(f"{code.rstrip('0')}%"),
+            )
+        )
+    )
+    by_code = {p.code: p for p in places}
+    villages = [p for p in places if p.level == "village"]
+    per_county: dict[str, int] = defaultdict(int)
+    for village in villages:
+        per_county[village.county_code or ""] += 1
+    population = _populations()
+    mean = sum(population.values()) / max(1, len(villages)) if code == "330000" else 0.0
+    fallback = mean or (sum(population.get(c, 0.0) for c in per_county) / max(1, len(villages)))
+    areas = []
+    for village in villages:
+        county = by_code.get(village.county_code or "")
+        town = by_code.get(village.town_code or "")
+        city = by_code.get(village.city_code or "")
+        if county is None or town is None:
+            continue
+        people = population.get(county.code)
+        share = people / per_county[county.code] if people else fallback
+        point = next((p for p in (village, town, county) if p.lon is not None), village)
+        areas.append(
+            Area(
+                code=village.code,
+                name=village.name,
+                town=town.name,
+                county=county.name,
+                population=share,
+                lon=point.lon,
+                lat=point.lat,
+                city=city.name if city else "",
+            )
+        )
+    return areas
+
+
+def _fallback(session: Session, code: str) -> Fallback:
+    found: dict[str, dict[str, UnitRef]] = {"police_station": {}, "town_government": {}}
+    rows = session.execute(
+        select(Unit.id, Unit.name, Unit.type, UnitCoverage.place_code)
+        .join(UnitCoverage, UnitCoverage.unit_id == Unit.id)
+        .where(
+            Unit.type.in_(tuple(found)),
+            Unit.active.is_(True),
+            UnitCoverage.place_code.like(f"{code.rstrip('0')}%"),
+        )
+        .order_by(Unit.id)
+    )
+    for unit_id, name, unit_type, place_code in rows:
+        found[unit_type].setdefault(place_code, UnitRef(unit_id, name, unit_type))
+    return Fallback(found["police_station"], found["town_government"])
+
+
+def _county_actor(county_code: str) -> Actor:
+    return Actor(
+        id=None,
+        username=f"110-{county_code}",
+        role="call_taker",
+        place_code=county_code,
+        place_level="county",
+    )
+
+
+DUE_OF = {
+    "sign_for": "sign_for_due",
+    "arrive": "arrive_due",
+    "finish": "finish_due",
+    "call_back": "call_back_due",
+}
+ON_TIME = 0.88  # share of steps that would have come late which people finish within the limit
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Whom the dispatcher gives a call that routing could not place: the police station or the
+    town government of the town it came from (town code → unit)."""
+
+    station: dict[str, UnitRef]
+    town_government: dict[str, UnitRef]
+
+
+def _paced(
+    call: SimCall,
+    steps: list[tuple[dt.timedelta | None, str]],
+    due: Mapping[str, dt.datetime | None],
+    start: dt.datetime,
+) -> list[dt.datetime | None]:
+    """The steps' times: the simulated tempo, except that people see the countdown — a step that
+    would come after its limit is, most of the time, done before it."""
+    rnd = random.Random(zlib.crc32(call.external_id.encode()))
+    times: list[dt.datetime | None] = []
+    previous = start
+    for after, action in steps:
+        if after is None:
+            times.append(None)
+            continue
+        at = max(call.reported_at + after, previous + dt.timedelta(seconds=30))
+        limit = due.get(DUE_OF.get(action, ""))
+        if limit is not None and at > limit > previous and rnd.random() < ON_TIME:
+            at = previous + (limit - previous) * rnd.uniform(0.35, 0.97)
+        times.append(at)
+        previous = at
+    return times
+
+
+def _plan(
+    call: SimCall, call_taker: Actor, until: dt.datetime, fallback: Fallback
+) -> Callable[..., list[Planned]]:
+    """What followed the call: the dispatcher's choice where routing found no unit, its handling
+    tempo applied to the unit that holds it, and the time-limit escalations of late steps."""
+
+    def plan(
+        snapshot: Snapshot, decision: Decision, due: Mapping[str, dt.datetime | None]
+    ) -> list[Planned]:
+        events: list[Planned] = []
+        lead = decision.lead if snapshot.state == "assigned" else None
+        if lead is None:
+            town = call.area_code[:9]
+            lead = (fallback.station if snapshot.police else fallback.town_government).get(town)
+            if lead is None:
+                return _escalations(call, {}, due, until, [])
+            chosen = call.reported_at + dt.timedelta(minutes=3)
+            if chosen > until:
+                return _escalations(call, {}, due, until, [])
+            dispatcher = Actor(id=None, username="调度员", role="dispatcher")
+            reason = f"调度员人工分派：按报警地址交{lead.name}"
+            events.append(
+                Planned(dispatcher, "assign", {"units": [lead.id], "reason": reason}, chosen)
+            )
+        handling = call.handling
+        handler = Actor(id=None, username=f"{lead.name}值班", role="unit_handler", unit_id=lead.id)
+        result = RESULTS["police" if snapshot.police else "other"][len(call.text) % 3]
+        steps: list[tuple[dt.timedelta | None, Actor, str, dict[str, object]]] = [
+            (handling.sign_after, handler, "sign_for", {}),
+            (handling.arrive_after if snapshot.police else None, handler, "arrive", {}),
+            (handling.finish_after, handler, "finish", {"result": result}),
+            (handling.close_after, handler, "close", {}),
+            (
+                handling.call_back_after,
+                call_taker,
+                "call_back",
+                {"satisfaction": handling.satisfaction or 5, "solved": bool(handling.solved)},
+            ),
+        ]
+        if not snapshot.police:
+            steps.pop(1)  # no attendance for a ticket
+        begun = events[0].at if events else _recorded(call, until)  # after the dispatcher
+        times = _paced(call, [(after, action) for after, _, action, _ in steps], due, begun)
+        done_at: dict[str, dt.datetime] = {}
+        for (_, who, action, payload), at in zip(steps, times, strict=True):
+            if at is None or at > until:
+                break  # not done by the end of the period; neither is anything after it
+            events.append(Planned(who, action, dict(payload), at))
+            for step in _done_steps(action):
+                done_at.setdefault(step, at)
+        return _escalations(call, done_at, due, until, events)
+
+    return plan
+
+
+def _done_steps(action: str) -> tuple[str, ...]:
+    """The time-limit steps an action completes (finishing without arriving ends both)."""
+    return {
+        "sign_for": ("sign_for",),
+        "arrive": ("arrive",),
+        "finish": ("arrive", "finish"),
+        "close": ("arrive", "finish"),
+        "call_back": ("call_back",),
+    }.get(action, ())
+
+
+def _escalations(
+    call: SimCall,
+    done_at: dict[str, dt.datetime],
+    due: Mapping[str, dt.datetime | None],
+    until: dt.datetime,
+    events: list[Planned],
+) -> list[Planned]:
+    fired = [
+        Planned(ENGINE_ACTOR, "escalate", escalation_payload(step, stage, limit), at)
+        for at, step, stage, limit in missed(call.reported_at, due, done_at, until)
+        if at >= _recorded(call, until)
+    ]
+    return sorted(events + fired, key=lambda e: (e.at, e.action != "escalate"))
+
+
+def _recorded(call: SimCall, until: dt.datetime) -> dt.datetime:
+    """When the call-taker saved it: moments after the call came in."""
+    return min(call.reported_at + dt.timedelta(seconds=20), until)
+
+
+def _items(
+    calls: Sequence[SimCall], until: dt.datetime, actor: Actor, fallback: Fallback
+) -> list[NewIncident]:
+    return [
+        NewIncident(
+            IncidentCreate(
+                channel=call.channel,
+                description=call.text,
+                address=call.address or None,
+                reported_at=call.reported_at,
+                lon=call.lon,
+                lat=call.lat,
+                caller_name=call.caller_name,
+                caller_phone=call.caller_phone,
+                external_id=call.external_id,
+            ),
+            recorded_at=_recorded(call, until),
+            then=_plan(call, actor, until, fallback),
+        )
+        for call in calls
+    ]
+
+
+def _days(
+    areas: Sequence[Area], start: dt.date, days: int, scale: float, seed: int, until: dt.datetime
+) -> Iterator[dict[str, list[SimCall]]]:
+    """Each day's calls (up to ``until``) by county code, duplicates left out."""
+    county_of = {a.code: a.code[:6] for a in areas}
+    for calls in simulate(areas, start, days, seed=seed, scale=scale, texts=TextBank.from_corpus()):
+        by_county: dict[str, list[SimCall]] = defaultdict(list)
+        for call in calls:
+            if call.reported_at <= until and call.duplicate_of is None:
+                by_county[county_of[call.area_code]].append(call)
+        yield by_county
+
+
+def build_year(
+    factory: sessionmaker[Session],
+    code: str = "330600",
+    *,
+    days: int = 365,
+    scale: float = 1.0,
+    seed: int = 2026,
+    until: dt.datetime | None = None,
+    workers: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> YearSummary:
+    """Simulate ``days`` days ending at ``until`` (default now) for the city or province
+    ``code`` at ``scale`` × its real volume, through the pipeline. ``progress(1)`` is called
+    after each day is written. Calls already stored (same record number) are skipped, so a second
+    run adds nothing."""
+    until = until or utcnow()
+    last_day = until.astimezone(SHANGHAI).date()
+    start = last_day - dt.timedelta(days=days - 1)
+    with session_scope(factory, read_only=True) as session:
+        areas = areas_of(session, code)
+        fallback = _fallback(session, code)
+        latest = session.scalar(
+            select(func.max(Incident.reported_at)).where(Incident.external_id.like("SIM-%"))
+        )
+    if latest is not None:  # built before: only the days since the last run (its last in full)
+        resume = latest.astimezone(SHANGHAI).date()
+        days -= max(0, (resume - start).days)
+        start = max(start, resume)
+    summary = YearSummary()
+    Day = dict[str, list[NewIncident]]
+    pending: list[tuple[Day, dict[str, Future[list[Triage]] | None]]] = []
+
+    def write(day: Day, triaged: dict[str, Future[list[Triage]] | None]) -> None:
+        with session_scope(factory) as session:
+            for county, items in sorted(day.items()):
+                future = triaged.get(county)
+                outcomes = create_incidents(
+                    session,
+                    actor=_county_actor(county),
+                    items=items,
+                    suggestions=future.result() if future is not None else None,
+                )
+                summary.calls += len(items)
+                for outcome in outcomes:
+                    if outcome.error is not None:
+                        summary.refused += 1
+                        summary.refused_reasons[outcome.error.message[:40]] += 1
+                    elif outcome.created:
+                        summary.created += 1
+        if progress:
+            progress(1)
+
+    with TriageAhead(workers) as ahead:
+        for calls in _days(areas, start, days, scale, seed, until):
+            day = {
+                county: _items(found, until, _county_actor(county), fallback)
+                for county, found in calls.items()
+            }
+            triaged = {
+                county: ahead.submit([item.data for item in items], county)
+                for county, items in day.items()
+            }
+            pending.append((day, triaged))
+            if len(pending) > ahead.workers:
+                write(*pending.pop(0))
+        while pending:
+            write(*pending.pop(0))
+    return summary
+
+
+def live_calls(
+    factory: sessionmaker[Session],
+    code: str,
+    stop: threading.Event,
+    *,
+    per_minute: float = 12.0,
+    seed: int = 7,
+) -> int:
+    """Keep new calls arriving until ``stop`` is set: simulated calls of the area (what is said,
+    where), received now, ``per_minute`` of them a minute, through the same pipeline. Returns how
+    many were recorded."""
+    with session_scope(factory, read_only=True) as session:
+        areas = areas_of(session, code)
+        fallback = _fallback(session, code)
+    bank = TextBank.from_corpus()
+    started = utcnow().astimezone(SHANGHAI)
+    day = started.date()
+    recorded = 0
+    while not stop.is_set():
+        for calls in simulate(areas, day, 1, seed=seed, texts=bank):
+            for call in calls:
+                if stop.wait(60.0 / per_minute):
+                    return recorded
+                now = utcnow()
+                fresh = replace(
+                    call,
+                    reported_at=now,
+                    external_id=f"LIVE-{started:%Y%m%d%H%M%S}-{call.external_id}",
+                )
+                county = fresh.area_code[:6]
+                with session_scope(factory) as session:
+                    (outcome,) = create_incidents(
+                        session,
+                        actor=_county_actor(county),
+                        items=_items([fresh], now, _county_actor(county), fallback),
+                    )
+                recorded += int(outcome.created)
+        day += dt.timedelta(days=1)
+    return recorded
