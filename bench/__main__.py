@@ -18,6 +18,7 @@ BENCHMARKS = (
     "durability",
     "dashboard",
     "first_view",
+    "demo",
 )
 RESULTS = Path(__file__).parent / "results"
 

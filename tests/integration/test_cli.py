@@ -39,9 +39,12 @@ def run(*args: str, stdin: str | None = None) -> str:
 
 
 def test_demo_builds_the_database_and_the_places_are_all_there(env: str) -> None:
-    out = runner.invoke(app, ["demo", "--no-serve"])
+    out = runner.invoke(app, ["demo", "--no-serve", "--days", "2", "--volume", "0.01"])
     assert out.exit_code == 0, out.output
     assert "admin" in out.output and "pingan-demo" in out.output
+    assert "模拟警情：新增" in out.output and "0 起未能登记" in out.output
+    simulated = json.loads(run("incident", "list", "--limit", "5", "--json"))
+    assert len(simulated) == 5
     stats = json.loads(run("places", "stats", "--json"))
     assert stats["province"] == 1 and stats["city"] == 11 and stats["county"] == 90
     assert stats["town"] >= 1360 and stats["village"] >= 25000
@@ -52,7 +55,7 @@ def test_demo_builds_the_database_and_the_places_are_all_there(env: str) -> None
     )
     assert len(units) >= 6 and all("派出所" in u["name"] for u in units)
     # Running the demo again adds nothing.
-    again = runner.invoke(app, ["demo", "--no-serve"])
+    again = runner.invoke(app, ["demo", "--no-serve", "--days", "2", "--volume", "0.01"])
     assert again.exit_code == 0
     assert len(
         json.loads(run("units", "list", "--under", "330624", "--type", "police_station", "--json"))
@@ -62,7 +65,7 @@ def test_demo_builds_the_database_and_the_places_are_all_there(env: str) -> None
 def test_route_prints_the_decision_and_replay_counts_what_new_rules_would_move(
     env: str, tmp_path: Path
 ) -> None:
-    run("demo", "--no-serve")
+    run("demo", "--no-serve", "--days", "0")
     decision = json.loads(run("route", "--code", "600200", "--place", "330624001", "--json"))
     assert decision["lead"]["type"] == "power_supply" and decision["rules_version"]
     lines = runner.invoke(
