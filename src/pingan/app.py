@@ -85,6 +85,7 @@ def create_app(
         session_factory = make_sessionmaker(engine)
     app.state.sessionmaker = session_factory
     app.state.group_commit = GroupCommit(session_factory, settings.default_place)
+    app.state.actors = {}  # user id → (valid until, Actor): see deps.get_actor
 
     @app.exception_handler(PinganError)
     async def _pingan_error(_request: Request, exc: PinganError) -> JSONResponse:

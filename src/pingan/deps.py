@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -15,6 +16,10 @@ from pingan.errors import Unauthenticated
 from pingan.user.queries import actor_for
 from pingan.user.scope import Actor
 from pingan.user.security import read_token
+
+# A signed-in user's role, jurisdiction and unit are read from the database at most this often per
+# process (a disabled account or a changed role takes effect within this many seconds).
+ACTOR_SECONDS = 5.0
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -47,8 +52,15 @@ def get_actor(
     if not token:
         raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     user_id = read_token(token, secret=settings.resolved_secret_key)
+    known: dict[int, tuple[float, Actor]] = request.app.state.actors
+    now = time.monotonic()
+    cached = known.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     with session_scope(request.app.state.sessionmaker, read_only=True) as session:
-        return actor_for(session, user_id)
+        actor = actor_for(session, user_id)
+    known[user_id] = (now + ACTOR_SECONDS, actor)
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
