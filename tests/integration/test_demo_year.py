@@ -35,6 +35,7 @@ def test_simulated_days_pass_through_the_pipeline(
     # Triage and routing ran on each one: a category, a place inside 绍兴, a routing decision.
     assert all(i.initial_code and i.city_code == "330600" for i in made)
     states = Counter(i.state for i in made)
+    assert any(i.return_count for i in made)  # some were sent back and given to another unit
     assert states["called_back"] > 0 and states["signed_for"] + states["assigned"] > 0
     # Nothing happened after the end of the period, and every history is intact and replays to
     # the stored state.

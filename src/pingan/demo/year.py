@@ -190,6 +190,7 @@ def _plan(
         snapshot: Snapshot, decision: Decision, due: Mapping[str, dt.datetime | None]
     ) -> list[Planned]:
         events: list[Planned] = []
+        dispatcher = Actor(id=None, username="调度员", role="dispatcher")
         lead = decision.lead if snapshot.state == "assigned" else None
         if lead is None:
             town = call.area_code[:9]
@@ -199,13 +200,27 @@ def _plan(
             chosen = call.reported_at + dt.timedelta(minutes=3)
             if chosen > until:
                 return _escalations(call, {}, due, until, [])
-            dispatcher = Actor(id=None, username="调度员", role="dispatcher")
             reason = f"调度员人工分派：按报警地址交{lead.name}"
             events.append(
                 Planned(dispatcher, "assign", {"units": [lead.id], "reason": reason}, chosen)
             )
         handling = call.handling
-        handler = Actor(id=None, username=f"{lead.name}值班", role="unit_handler", unit_id=lead.id)
+        town = call.area_code[:9]
+        other = (fallback.station if snapshot.police else fallback.town_government).get(town)
+        if handling.returned_first and handling.return_after is not None and other is not None:
+            # The first unit sends it back (not theirs); the dispatcher gives it to the town's.
+            back = max(_recorded(call, until), call.reported_at + handling.return_after)
+            if other.id != lead.id and back + dt.timedelta(minutes=5) <= until:
+                first = _handler(lead)
+                reason = "经核实不属本单位职责或辖区，退回调度重新分派"
+                events.append(Planned(first, "return_incident", {"reason": reason}, back))
+                note = f"调度员重新分派：交{other.name}"
+                again = back + dt.timedelta(minutes=5)
+                events.append(
+                    Planned(dispatcher, "assign", {"units": [other.id], "reason": note}, again)
+                )
+                lead = other
+        handler = _handler(lead)
         result = RESULTS["police" if snapshot.police else "other"][len(call.text) % 3]
         steps: list[tuple[dt.timedelta | None, Actor, str, dict[str, object]]] = [
             (handling.sign_after, handler, "sign_for", {}),
@@ -221,7 +236,7 @@ def _plan(
         ]
         if not snapshot.police:
             steps.pop(1)  # no attendance for a ticket
-        begun = events[0].at if events else _recorded(call, until)  # after the dispatcher
+        begun = events[-1].at if events else _recorded(call, until)  # after the dispatcher
         times = _paced(call, [(after, action) for after, _, action, _ in steps], due, begun)
         done_at: dict[str, dt.datetime] = {}
         for (_, who, action, payload), at in zip(steps, times, strict=True):
@@ -233,6 +248,10 @@ def _plan(
         return _escalations(call, done_at, due, until, events)
 
     return plan
+
+
+def _handler(unit: UnitRef) -> Actor:
+    return Actor(id=None, username=f"{unit.name}值班", role="unit_handler", unit_id=unit.id)
 
 
 def _done_steps(action: str) -> tuple[str, ...]:
