@@ -41,8 +41,11 @@ def main() -> int:
         f" police recall {held_out['police_recall']:.3f},"
         f" non-police recall {held_out['non_police_recall']:.3f})"
     )
+    settings = model.metadata["settings"]
     print(
-        f"non-police threshold {model.metadata['non_police_threshold']:.2f}: held-out police recall"
+        f"non-police threshold {model.metadata['non_police_threshold']:.2f}"
+        f" (police recall ≥ {settings['police_recall_target']:.0%} at a lower bound of"
+        f" z = {settings['police_recall_z']}): held-out police recall"
         f" {held_out['police_recall_at_threshold']:.3f},"
         f" non-police recall {held_out['non_police_recall_at_threshold']:.3f}"
     )

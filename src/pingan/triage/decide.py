@@ -5,8 +5,9 @@ The model proposes a probability for each call type.  On top of it:
 1. police or not is decided first: the matter goes to another body (the best 60xxxx type) when
    the 社会联动 types together hold at least the model's threshold of probability, else it stays
    with the police (the best police type), whichever single type is on top.  The threshold is
-   fitted in training on held-out predictions: police recall ≥ 97% first, then as many
-   non-police matters sent on as that allows.  When the channel the text came in by is known
+   fitted in training on held-out predictions: police recall ≥ 97% first (the one-sided 95%
+   lower bound of the held-out figure, not the figure alone), then as many non-police matters
+   sent on as that allows.  When the channel the text came in by is known
    (110, 12345, app …) and the model has a prior for it, the share is first moved by that
    channel's prior (a 12345 message is far more often a matter for another body than a 110
    call) and compared with the threshold fitted for channel-adjusted shares;
@@ -16,6 +17,12 @@ The model proposes a probability for each call type.  On top of it:
    burning, someone trapped, a fight under way, a threat of suicide) keeps the matter with the
    police, and the model cannot outvote it.  An injury that is over or being treated raises
    urgency less and does not move the matter (see :mod:`pingan.triage.rules`).
+
+Every text also gets the first-level government category the government-category model gives
+it (``gov_category``), whichever side of the police decision it falls: a dispatcher who
+overrules the model and sends a matter on needs it, and a citizen message the model keeps with
+the police is still about one of those categories.  Only a matter for another body gets an
+owning unit type (``department``, see :mod:`pingan.triage.ownership`).
 
 A text is read once (:func:`pingan.triage.text.read`) and what is read is passed along.
 :func:`triage_many` classifies a batch with one product of the batch's feature vectors and the
@@ -258,14 +265,19 @@ def _decide(reading: Reading, scored: Scored, model: Model, channel: str | None)
 def _gov_categories(
     decided: Sequence[_Decided], model: Model
 ) -> list[tuple[str | None, list[dict[str, Any]]]]:
-    """The government category (and its evidence) of each matter for another body."""
+    """The government category (and its evidence) of every matter, police or not.
+
+    A matter kept with the police gets one too: a dispatcher who overrules the police decision
+    and sends it on needs it, and a message to government that the model wrongly keeps with the
+    police still says which government category it is about.  Only matters for another body
+    get a ``department`` (see :func:`_result`).
+    """
     found: list[tuple[str | None, list[dict[str, Any]]]] = [(None, [])] * len(decided)
     gov_model = model.gov
-    wanted = [k for k, item in enumerate(decided) if _for_another_body(item)]
-    if gov_model is None or not wanted:
+    if gov_model is None or not decided:
         return found
-    scored = gov_model.score_many([decided[k].reading.normalised for k in wanted])
-    for k, one in zip(wanted, scored, strict=True):
+    scored = gov_model.score_many([item.reading.normalised for item in decided])
+    for k, one in enumerate(scored):
         best = int(np.argmax(one.probabilities))
         evidence = [
             {"kind": "gov_feature", "text": gram, "weight": weight}

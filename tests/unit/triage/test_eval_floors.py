@@ -28,13 +28,14 @@ def run(name: str) -> dict[str, Any]:
 
 def test_criminal_case_facts() -> None:
     report = run("cail2018_facts_dev.jsonl")
-    assert report["code"]["accuracy"] >= 0.84
-    assert report["group"]["accuracy"] >= 0.90
+    assert report["code"]["accuracy"] >= 0.85
+    assert report["group"]["accuracy"] >= 0.905
     assert report["police"]["police_recall"] >= 0.97
     assert report["code"]["ece"] <= 0.08
 
 
 def test_citizen_messages_to_government() -> None:
     report = run("tipdm2020_messages_dev.jsonl")
-    assert report["police"]["non_police_recall"] >= 0.83
-    assert report["gov_category"]["accuracy"] >= 0.65
+    assert report["police"]["non_police_recall"] >= 0.87
+    # gov_category is given for every message, also those the model keeps with the police.
+    assert report["gov_category"]["accuracy"] >= 0.80

@@ -32,6 +32,18 @@ def test_threshold_is_the_lowest_that_keeps_97_percent_of_police_matters() -> No
     assert (police_recall, non_police_recall) == (0.97, 6 / 50)
 
 
+def test_with_a_confidence_bound_the_threshold_leaves_room_for_sampling_noise() -> None:
+    # 1,000 police rows with shares 0.000..0.999: at z = 0 the point recall decides (0.97); with
+    # z = 1.645 the lower 95 % bound of the recall must reach 97 %, which needs a higher one.
+    share = np.concatenate([np.arange(1000) / 1000, np.full(10, 0.999)])
+    police = np.array([True] * 1000 + [False] * 10)
+    kept = np.zeros(1010, dtype=bool)
+    plain, plain_recall, _ = fit_threshold(share, police, kept)
+    bounded, bounded_recall, _ = fit_threshold(share, police, kept, z=1.645)
+    assert plain == 0.97 and plain_recall == 0.97
+    assert bounded > plain and bounded_recall > plain_recall
+
+
 def test_unreachable_target_gives_the_highest_police_recall_at_the_lowest_threshold() -> None:
     share = np.array([0.995, 0.995, 0.1, 0.999])
     police = np.array([True, True, True, False])
