@@ -8,8 +8,10 @@ vector scikit-learn saw in training (see ``pingan.triage.train``).
 
 Texts are scored in batches, and one text is a batch of one, so that a text gets the same
 answer alone or among others.  An n-gram is looked up as a number (its code points in base
-0x110000), by binary search in a sorted array per length: the whole batch is found in a few
-array operations instead of one dictionary look-up per n-gram.
+0x110000): a character directly in a table by code point, a longer n-gram in a hash table
+(:class:`KeyTable`), so that the whole batch is found in a few array operations instead of one
+dictionary look-up per n-gram.  The lookup tables are built when the model is first used, from
+the vocabulary: the files on disk are unchanged.
 
 On disk a model set is ``<name>.npz`` arrays (read with ``allow_pickle=False``) plus one
 ``model.json`` with the classes, settings and provenance; nothing is pickled.
@@ -18,6 +20,7 @@ On disk a model set is ``<name>.npz`` arrays (read with ``allow_pickle=False``) 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +39,9 @@ CODE_POINTS = 0x110000
 SPACE = ord(" ")
 # One text up to this many characters has its n-grams looked up in a dictionary (fewer array
 # calls); longer texts and batches are looked up as arrays.  Both give the same ids.
-SHORT_TEXT = 80
+SHORT_TEXT = 32
+# Feature rows × classes worked on at once when scoring a batch (about 256 kB of float32).
+_CHUNK_VALUES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -65,13 +70,83 @@ def ngram_keys(points: IntArray, n: int) -> IntArray:
     return keys
 
 
+# Multiplier of the n-gram hash (Fibonacci hashing: the top bits of key × 2^64/φ).
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+# At most this share of a hash table's slots is filled, so that few keys collide.
+_HASH_LOAD = 0.25
+_EMPTY = -1
+
+
+@dataclass(frozen=True)
+class KeyTable:
+    """Exact look-up of n-gram numbers: a hash table with one slot per hash value, and the
+    keys whose slot was taken in a small sorted array.
+
+    A batch's n-grams are found in a few whole-array steps (one gather into the table, a
+    binary search of the few that met another key) instead of a binary search of the whole
+    vocabulary each.
+    """
+
+    slot_keys: IntArray  # the number whose hash is the slot, _EMPTY when none
+    slot_ids: IntArray
+    shift: np.uint64
+    spill_keys: IntArray  # sorted numbers whose slot another number holds
+    spill_ids: IntArray
+
+    @classmethod
+    def build(cls, keys: IntArray, ids: IntArray) -> KeyTable:
+        """The table of sorted ``keys`` (the first of equal keys wins, as a binary search
+        finds it)."""
+        bits = max(1, math.ceil(math.log2(max(1.0, len(keys) / _HASH_LOAD))))
+        shift = np.uint64(64 - bits)
+        slots = _hash(keys, shift)
+        order = np.argsort(slots, kind="stable")
+        ordered = slots[order]
+        home = np.ones(len(order), dtype=bool)
+        home[1:] = ordered[1:] != ordered[:-1]
+        slot_keys = np.full(1 << bits, _EMPTY, dtype=np.int64)
+        slot_ids = np.zeros(1 << bits, dtype=np.int64)
+        slot_keys[ordered[home]] = keys[order[home]]
+        slot_ids[ordered[home]] = ids[order[home]]
+        spilled = np.sort(order[~home])  # positions in ``keys``: still sorted by key
+        return cls(slot_keys, slot_ids, shift, keys[spilled], ids[spilled])
+
+    def find(self, numbers: IntArray) -> tuple[npt.NDArray[np.bool_], IntArray]:
+        """Which numbers are known, and the id of each known one."""
+        slots = _hash(numbers, self.shift)
+        held = self.slot_keys[slots]
+        hit = held == numbers
+        found = self.slot_ids[slots]
+        if len(self.spill_keys):
+            elsewhere = np.flatnonzero(~hit & (held != _EMPTY))
+            if len(elsewhere):
+                wanted = numbers[elsewhere]
+                position = np.searchsorted(self.spill_keys, wanted)
+                np.minimum(position, len(self.spill_keys) - 1, out=position)
+                spilled = self.spill_keys[position] == wanted
+                hit[elsewhere[spilled]] = True
+                found[elsewhere[spilled]] = self.spill_ids[position[spilled]]
+        return hit, found[hit]
+
+
+def _hash(numbers: IntArray, shift: np.uint64) -> npt.NDArray[np.intp]:
+    hashed = numbers.astype(np.uint64) * _HASH_MULTIPLIER  # wraps around modulo 2^64
+    return (hashed >> shift).astype(np.intp)
+
+
 @dataclass(frozen=True)
 class NgramIndex:
-    """The vocabulary as sorted numbers per n-gram length, with the term id of each."""
+    """The vocabulary as sorted numbers per n-gram length, with the term id of each.
+
+    Look-ups go through ``unigram_ids`` (the term id of each code point, -1 for none, indexed
+    directly) and one :class:`KeyTable` per longer length.
+    """
 
     keys: tuple[IntArray, ...]  # keys[n - 1]: sorted numbers of the n-grams of length n
     ids: tuple[IntArray, ...]
     size: int
+    unigram_ids: IntArray
+    tables: tuple[KeyTable, ...]  # tables[n - 2]: the n-grams of length n >= 2
 
     @classmethod
     def build(cls, terms: Sequence[str], max_n: int) -> NgramIndex:
@@ -85,7 +160,27 @@ class NgramIndex:
             order = np.argsort(numbers, kind="stable")
             keys.append(numbers[order])
             ids.append(np.array(chosen, dtype=np.int64)[order])
-        return cls(tuple(keys), tuple(ids), len(terms))
+        # One entry past the largest known code point stays -1: larger points are clipped to it.
+        unigram_ids = np.full(int(keys[0][-1]) + 2 if len(keys[0]) else 1, -1, dtype=np.int64)
+        unigram_ids[keys[0]] = ids[0]
+        tables = tuple(KeyTable.build(k, i) for k, i in zip(keys[1:], ids[1:], strict=True))
+        return cls(tuple(keys), tuple(ids), len(terms), unigram_ids, tables)
+
+    def known_ids(self, text: str) -> IntArray:
+        """Sorted ids of every distinct known n-gram of one text (``lookup([text])[1]``)."""
+        points = code_points(text)
+        found: list[IntArray] = []
+        if len(self.keys[0]):
+            known = self.unigram_ids[np.minimum(points, len(self.unigram_ids) - 1)]
+            found.append(known[(known >= 0) & (points != SPACE)])
+        for n, table in enumerate(self.tables, start=2):
+            if len(self.keys[n - 1]):
+                found.append(table.find(ngram_keys(points, n))[1])
+        ids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        ids.sort()
+        if len(ids):
+            ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+        return ids
 
     def lookup(self, texts: Sequence[str]) -> tuple[IntArray, IntArray]:
         """(row, term id) of every distinct known n-gram of each text, sorted by row then id.
@@ -105,22 +200,24 @@ class NgramIndex:
         )
         rows: list[IntArray] = []
         found: list[IntArray] = []
-        for n, (keys, ids) in enumerate(zip(self.keys, self.ids, strict=True), start=1):
-            if not len(keys):
+        if len(self.keys[0]):
+            last = len(self.unigram_ids) - 1
+            known = self.unigram_ids[np.minimum(points, last)]
+            hit = known >= 0
+            hit &= points != SPACE
+            rows.append(row_of[hit])
+            found.append(known[hit])
+        for n, table in enumerate(self.tables, start=2):
+            if not len(self.keys[n - 1]):
                 continue
             numbers = ngram_keys(points, n)
             starts = row_of[: len(numbers)]
-            if n == 1:
-                keep = points != SPACE
-                numbers, starts = numbers[keep], starts[keep]
-            elif not single:
+            if not single:
                 keep = starts == row_of[n - 1 : n - 1 + len(numbers)]
                 numbers, starts = numbers[keep], starts[keep]
-            position = np.searchsorted(keys, numbers)
-            np.minimum(position, len(keys) - 1, out=position)
-            hit = keys[position] == numbers
+            hit, ids = table.find(numbers)
             rows.append(starts[hit])
-            found.append(ids[position[hit]])
+            found.append(ids)
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         pairs = np.concatenate(rows) * self.size + np.concatenate(found)
@@ -162,16 +259,20 @@ class LinearTextModel:
     def term_ids(self, normalised: str) -> IntArray:
         """Sorted ids of the known n-grams of one normalised text."""
         if len(normalised) > SHORT_TEXT:
-            return self.index.lookup([normalised])[1]
+            return self.index.known_ids(normalised)
         if self._term_ids is None:
             self._term_ids = {term: i for i, term in enumerate(self.terms)}
-        get = self._term_ids.get
         grams = set(normalised)
         grams.discard(" ")
-        for n in range(2, self.max_n + 1):
+        if self.max_n >= 2:
+            grams.update(map(str.__add__, normalised, normalised[1:]))
+        for n in range(3, self.max_n + 1):
             grams.update(normalised[i : i + n] for i in range(len(normalised) - n + 1))
-        found = sorted({i for gram in grams if (i := get(gram)) is not None})
-        return np.array(found, dtype=np.int64)
+        found = set(map(self._term_ids.get, grams))
+        found.discard(None)
+        ids: IntArray = np.fromiter(found, dtype=np.int64, count=len(found))
+        ids.sort()
+        return ids
 
     def features(self, text: str) -> tuple[IntArray, FloatArray]:
         """Ids and L2-normalised idf values of the known n-grams in the text."""
@@ -195,9 +296,35 @@ class LinearTextModel:
         return FeatureBatch(ids, values / norms[rows], bounds)
 
     def batch_logits(self, batch: FeatureBatch) -> FloatArray:
-        """Raw class scores, one row per text."""
-        gathered = np.take(self.weights, batch.ids, axis=0) * batch.values[:, None]
-        result: FloatArray = _segment_sums(gathered, batch.bounds) + self.bias
+        """Raw class scores, one row per text.
+
+        The weighted rows of a text's features are added up in order, text by text; texts are
+        taken a few at a time so that their rows stay in the processor's cache.
+        """
+        if batch.values.dtype != self.weights.dtype:
+            gathered = np.take(self.weights, batch.ids, axis=0) * batch.values[:, None]
+            summed: FloatArray = _segment_sums(gathered, batch.bounds) + self.bias
+            return summed
+        bounds = batch.bounds
+        width = self.weights.shape[1]
+        rows_at_once = max(1, _CHUNK_VALUES // max(1, width))
+        if len(bounds) == 2 or bounds[-1] <= rows_at_once:  # one text, or a few short ones
+            gathered = np.take(self.weights, batch.ids, axis=0)
+            np.multiply(gathered, batch.values[:, None], out=gathered)
+            at_once: FloatArray = _segment_sums(gathered, bounds)
+            at_once += self.bias
+            return at_once
+        result: FloatArray = np.empty((len(bounds) - 1, width), dtype=self.weights.dtype)
+        cuts = _chunk_cuts(bounds, rows_at_once)
+        largest = int(np.max(bounds[cuts[1:]] - bounds[cuts[:-1]], initial=0))
+        buffer = np.empty((largest, width), dtype=self.weights.dtype)
+        for first, last in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            low, high = int(bounds[first]), int(bounds[last])
+            gathered = buffer[: high - low]
+            np.take(self.weights, batch.ids[low:high], axis=0, out=gathered, mode="clip")
+            np.multiply(gathered, batch.values[low:high, None], out=gathered)
+            result[first:last] = _segment_sums(gathered, bounds[first : last + 1] - low)
+        result += self.bias
         return result
 
     def logits(self, ids: IntArray, values: FloatArray) -> FloatArray:
@@ -209,9 +336,10 @@ class LinearTextModel:
         """Probabilities and features of each normalised text."""
         batch = self.featurise(normalised)
         probabilities = softmax_rows(self.batch_logits(batch) / np.float32(self.temperature))
+        edges = batch.bounds.tolist()
         return [
-            Scored(probabilities[k], batch.ids[low:high], batch.values[low:high])
-            for k, (low, high) in enumerate(zip(batch.bounds[:-1], batch.bounds[1:], strict=True))
+            Scored(row, batch.ids[low:high], batch.values[low:high])
+            for row, low, high in zip(probabilities, edges[:-1], edges[1:], strict=True)
         ]
 
     def score(self, text: str) -> Scored:
@@ -227,14 +355,16 @@ class LinearTextModel:
         if not len(scored.feature_ids):
             return []
         contribution = scored.feature_values * self._lift[class_index].take(scored.feature_ids)
-        order = np.argsort(-contribution)[:limit]
+        order = (-contribution).argsort()[:limit]
+        terms = self.terms
         return [
-            (
-                readable_feature(self.terms[int(scored.feature_ids[i])]),
-                round(float(contribution[i]), 3),
+            (readable_feature(terms[term]), round(value, 3))
+            for term, value in zip(
+                scored.feature_ids.take(order).tolist(),
+                contribution.take(order).tolist(),
+                strict=True,
             )
-            for i in order
-            if contribution[i] > 0
+            if value > 0
         ]
 
     def calibrated(self, probability: float) -> float:
@@ -287,6 +417,15 @@ class FeatureBatch:
     ids: IntArray
     values: FloatArray
     bounds: IntArray
+
+
+def _chunk_cuts(bounds: IntArray, size: int) -> IntArray:
+    """Row numbers that cut the rows of ``bounds`` into runs of about ``size`` values (more
+    when one row alone has more): 0, …, the number of rows."""
+    rows = len(bounds) - 1
+    starts = np.searchsorted(bounds, np.arange(0, int(bounds[-1]), size), side="right") - 1
+    cuts: IntArray = np.unique(np.concatenate((starts, [0, rows])))
+    return cuts
 
 
 def _segment_sums(values: npt.NDArray[Any], bounds: IntArray) -> npt.NDArray[Any]:

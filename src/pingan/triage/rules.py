@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 # --- danger ------------------------------------------------------------------------------------
 
@@ -78,7 +79,8 @@ class DangerRule:
     unless: str | None = None
     # Urgency when the signal is told as treated or claimed for (see TREATED); None: as usual.
     treated_urgency: int | None = None
-    # Characters of which every match holds one: a quick test before the full pattern.
+    # A quick test before the full pattern, passed by every text that holds a match of it
+    # (characters or words of which every match holds one).
     trigger: str | None = None
 
     def compiled(self) -> re.Pattern[str]:
@@ -99,7 +101,7 @@ DANGER_RULES: tuple[DangerRule, ...] = (
         "持刀枪器械",
         r"持刀|拿刀|拿着刀|刀捅|捅人|捅伤|砍人|砍伤|开枪|持枪|持械|拿棍"
         rf"|(?:拿|拿着|持|举着|举起|挥着|挥舞|抄起|握着|带着|掏出|亮出|用)(?:{_WEAPON})",
-        trigger="[刀枪械棍捅砍管斧锹砖]",
+        trigger="[刀匕枪械棍捅砍管斧锹砖]",
     ),
     DangerRule(
         "fire",
@@ -118,7 +120,7 @@ DANGER_RULES: tuple[DangerRule, ...] = (
         r"被困(?!扰|惑)|困在(?:电梯|车|屋|房|井|水|山|楼|火|里面)|被压在|压在.{0,4}(?:下面|底下)"
         r"|卡在(?:电梯|车|井|洞|缝|墙|栏杆|护栏|下面|中间|里面|水)"
         r"|(?:电梯|屋|房间|车|井|洞|水)里.{0,4}出不来",
-        trigger="[困压卡出]",
+        trigger="被困|困在|压在|卡在|出不来",
     ),
     DangerRule(
         "drowning", "落水溺水", r"落水|溺水|掉进河|掉进水|掉到河|掉入河|掉水里|掉河里|掉进湖|沉下去"
@@ -143,7 +145,7 @@ DANGER_RULES: tuple[DangerRule, ...] = (
         rf"(?:{_PEOPLE}).{{0,8}}?(?:走失|走丢|失踪|失联)"
         rf"|(?:{_PEOPLE})(?:又|突然|一直)?(?:丢了|不见了|找不到了|联系不上|没回家|未回家|没有回家)"
         rf"|(?:找不到|联系不上)(?:我的|我家|家里的?)?(?:{_PEOPLE})",
-        trigger="[走失丢见找联回]",
+        trigger="走失|走丢|失踪|失联|丢了|不见了|找不到|联系不上|没回家|未回家|没有回家",
     ),
     DangerRule(
         "crime_in_progress",
@@ -151,7 +153,7 @@ DANGER_RULES: tuple[DangerRule, ...] = (
         r"正在(?:偷|抢|打|砸|撬|砍|追|殴打|闹事|行凶|实施)|还在打|还在砸|还在偷|还在闹|嫌疑人还在"
         r"|小偷还在|人还在现场|对方还在|还没走|正在被|在追我"
         r"|(?:人|他们|对方|债主|讨债的?|一帮人|几个人)堵在.{0,4}门口",
-        trigger="[正还追堵]",
+        trigger="正在|还在|还没走|在追我|堵在",
     ),
     DangerRule(
         "life_signs",
@@ -225,30 +227,77 @@ def happening_now(text: str, start: int) -> bool:
     return kind == "now"
 
 
+_Compiled = tuple[
+    DangerRule,
+    re.Pattern[str] | None,  # trigger
+    re.Pattern[str],  # pattern
+    re.Pattern[str] | None,  # unless
+    re.Pattern[str] | None,  # also
+    bool,  # the pattern is a list of words (see _compiled_rules)
+]
+
+
+def _is_word_list(pattern: str) -> bool:
+    return all(word and re.escape(word) == word for word in pattern.split("|"))
+
+
+@cache
+def _compiled_rules() -> tuple[tuple[_Compiled, ...], re.Pattern[str] | None]:
+    """The patterns of :data:`DANGER_RULES`, compiled once, and one pattern of all the words
+    of the rules that are plain word lists without a trigger: a text without any of those
+    words is spared a search for each such rule."""
+
+    def optional(pattern: str | None) -> re.Pattern[str] | None:
+        return None if pattern is None else _compiled(pattern)
+
+    compiled: list[_Compiled] = []
+    words: list[str] = []
+    for rule in DANGER_RULES:
+        by_words = rule.trigger is None and _is_word_list(rule.pattern)
+        if by_words:
+            words.append(rule.pattern)
+        compiled.append(
+            (
+                rule,
+                optional(rule.trigger),
+                rule.compiled(),
+                optional(rule.unless),
+                optional(rule.also),
+                by_words,
+            )
+        )
+    return tuple(compiled), (re.compile("|".join(words)) if words else None)
+
+
 def danger_hits(text: str) -> list[RuleHit]:
     """Danger rules whose signal occurs un-negated, now, in the (folded) text."""
     hits: list[RuleHit] = []
-    for rule in DANGER_RULES:
-        if rule.trigger is not None and _compiled(rule.trigger).search(text) is None:
+    treated = _compiled(TREATED)
+    rules, words = _compiled_rules()
+    has_words = words is not None and words.search(text) is not None
+    for rule, trigger, pattern, unless, also_pattern, by_words in rules:
+        if by_words and not has_words:
             continue
-        for match in rule.compiled().finditer(text):
+        if trigger is not None and trigger.search(text) is None:
+            continue
+        for match in pattern.finditer(text):
             if negated(text, match.start(), match.end()):
                 continue
             if not happening_now(text, match.start()):
                 continue
             low, high = _sentence(text, match.start(), match.end())
-            if rule.unless is not None and _compiled(rule.unless).search(text, low, high):
+            if unless is not None and unless.search(text, low, high):
                 continue
-            if rule.also is not None:
+            if also_pattern is not None:
                 window = text[max(0, match.start() - 20) : match.end() + 24]
-                also = _compiled(rule.also).search(window)
+                also = also_pattern.search(window)
                 if also is None:
                     continue
                 absolute = max(0, match.start() - 20) + also.start()
                 if negated(text, absolute, absolute + len(also.group())):
                     continue
             urgency = rule.urgency
-            if rule.treated_urgency is not None and _compiled(TREATED).search(text, low, high):
+            if rule.treated_urgency is not None and treated.search(text, low, high):
                 urgency = rule.treated_urgency
             keeps = rule.keeps_police and urgency == 1
             hits.append(RuleHit(rule.name, rule.label, match.group(), urgency, keeps))

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 DIGIT_TOKEN = chr(0xE000)
 
@@ -61,6 +61,12 @@ _MONEY_CONTEXT = re.compile(
 # A large number without 元 counts as money unless a measure word follows ("两万人", "三千米").
 _COUNTED = frozenset("人个名位米次平方斤公克吨里户辆件只台亩步条张份家岁天年月日号楼层栋")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+# Where an amount can begin (the first character of either kind of number): the text is
+# searched for these first, as the amount pattern itself would be tried at every character.
+_AMOUNT_START = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿]")
+_LARGE = frozenset("万千wWkK")
+_NUMBER = re.compile(rf"^({_ARABIC})([万千百wWkK]?)(.*)$")
+_MULTIPLIERS = {"万": 10_000, "w": 10_000, "W": 10_000, "千": 1000, "k": 1000, "K": 1000, "百": 100}
 
 
 def chinese_number(text: str) -> float | None:
@@ -101,20 +107,11 @@ def chinese_number(text: str) -> float | None:
 
 def _number_value(raw: str) -> float | None:
     raw = raw.replace(" ", "")
-    match = re.match(rf"^({_ARABIC})([万千百wWkK]?)(.*)$", raw)
+    match = _NUMBER.match(raw)
     if match is None:
         return chinese_number(raw)
     value = float(match.group(1).replace(",", ""))
-    multiplier = {
-        "万": 10_000,
-        "w": 10_000,
-        "W": 10_000,
-        "千": 1000,
-        "k": 1000,
-        "K": 1000,
-        "百": 100,
-    }
-    value *= multiplier.get(match.group(2), 1)
+    value *= _MULTIPLIERS.get(match.group(2), 1)
     rest = match.group(3)
     if rest:
         # "1万2" or "2万五千": the Chinese tail adds to the number in the next lower unit.
@@ -129,20 +126,27 @@ def _number_value(raw: str) -> float | None:
 
 def money_spans(text: str) -> Iterator[tuple[int, int, float]]:
     """(start, end, yuan) of each sum of money in half-width text."""
-    for match in _AMOUNT.finditer(text):
-        raw = match.group("num")
-        unit = match.group("unit") or ""
-        if not unit and not _MONEY_CONTEXT.search(text[max(0, match.start() - 6) : match.start()]):
-            large = any(ch in raw for ch in "万千wWkK")
-            following = text[match.end() : match.end() + 1]
-            if not large or following in _COUNTED:
+    position = 0
+    while (first := _AMOUNT_START.search(text, position)) is not None:
+        match = _AMOUNT.match(text, first.start())
+        if match is None:
+            position = first.start() + 1
+            continue
+        start, end = match.span()
+        position = end
+        raw, unit = match.group("num", "unit")
+        if not unit:
+            # A bare number is money after a word of money ("现金5000"), or when it is large and
+            # no measure word follows it ("两万人" counts people).
+            small_or_counted = _LARGE.isdisjoint(raw) or text[end : end + 1] in _COUNTED
+            if small_or_counted and _MONEY_CONTEXT.search(text, max(0, start - 6), start) is None:
                 continue
         value = _number_value(raw)
         if value is None or value <= 0:
             continue
         if unit == "万元":
             value *= 10_000
-        yield match.start(), match.end(), value
+        yield start, end, value
 
 
 def parse_amounts(text: str) -> list[float]:
@@ -163,7 +167,87 @@ def amount_token(value: float) -> str:
 
 def fold(text: str) -> str:
     """Full-width to half-width, lower case, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    return " ".join(nfkc(text).lower().split())
+
+
+# Blocks whose characters NFKC mostly leaves alone or replaces one by one: ASCII and Latin-1,
+# general punctuation, CJK punctuation and ideographs, full-width forms.
+_PLAIN_BLOCKS = (
+    (0x0000, 0x00FF),
+    (0x2000, 0x206F),
+    (0x3000, 0x303F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xFF00, 0xFFEF),
+)
+
+
+@dataclass(frozen=True)
+class _PlainText:
+    """What :func:`nfkc` needs to normalise most texts without ``unicodedata.normalize``.
+
+    A character of :data:`_PLAIN_BLOCKS` is *stable* when NFKC keeps it and it has no
+    combining class (none of them is the second part of a composition either: see the tests),
+    and *replaced* when NFKC turns it into stable characters (full-width forms, the ideographic
+    space, …).  NFKC of a text made of these only is the text with the replaced ones replaced.
+    """
+
+    other: re.Pattern[str]  # any character neither stable nor replaced
+    replaceable: re.Pattern[str]  # any replaced character
+    replaced: dict[str, str]  # what each becomes
+
+
+@cache
+def _plain_text() -> _PlainText:
+    stable: set[str] = set()
+    changed: dict[str, str] = {}
+    for low, high in _PLAIN_BLOCKS:
+        block = "".join(map(chr, range(low, high + 1)))
+        if unicodedata.is_normalized("NFKC", block) and not any(map(unicodedata.combining, block)):
+            stable.update(block)  # the ideographs: nothing to check one by one
+            continue
+        for char in block:
+            if unicodedata.combining(char):
+                continue
+            normal = unicodedata.normalize("NFKC", char)
+            if normal == char:
+                stable.add(char)
+            else:
+                changed[char] = normal
+    replaced = {
+        char: normal for char, normal in changed.items() if all(c in stable for c in normal)
+    }
+    return _PlainText(
+        other=re.compile(f"[^{_char_class(stable | set(replaced))}]"),
+        replaceable=re.compile(f"[{_char_class(set(replaced))}]"),
+        replaced=replaced,
+    )
+
+
+def _char_class(chars: set[str]) -> str:
+    """The inside of a regular-expression character class holding exactly ``chars``."""
+    codes = sorted(map(ord, chars))
+    ranges: list[str] = []
+    first = last = codes[0]
+    for code in [*codes[1:], -1]:
+        if code == last + 1:
+            last = code
+            continue
+        ranges.append(f"\\U{first:08x}" + (f"-\\U{last:08x}" if last > first else ""))
+        first = last = code
+    return "".join(ranges)
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster for the usual text: when every character
+    is one NFKC keeps or replaces by itself (see :class:`_PlainText`), the few that change are
+    replaced; any other text is normalised in full."""
+    plain = _plain_text()
+    if plain.other.search(text) is not None:
+        return unicodedata.normalize("NFKC", text)
+    for char in set(plain.replaceable.findall(text)):
+        text = text.replace(char, plain.replaced[char])
+    return text
 
 
 @dataclass(frozen=True)

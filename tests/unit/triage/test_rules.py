@@ -126,3 +126,11 @@ def test_an_injury_raises_urgency_by_its_state_but_does_not_call_the_police(
 def test_danger_now_still_keeps_the_police(text: str) -> None:
     result = triage(text, model=CALM_NON_POLICE, resolve_place=False)
     assert (result.police, result.urgency) == (True, 1)
+
+
+def test_a_dagger_is_a_weapon() -> None:
+    from pingan.triage import triage
+
+    result = triage("他掏出匕首威胁我")
+    assert result.urgency == 1
+    assert any(e.get("name") == "weapon" for e in result.evidence)
