@@ -59,6 +59,38 @@ def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
     assert _count(session) == 3
 
 
+def test_a_triage_worker_process_gives_the_same_incidents(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    lines = ["external_id,channel,reported_at,text,address"]
+    texts = (
+        "电动车被盗价值两千元",
+        "小区门口两人打架有人受伤",
+        "路灯不亮好几天了",
+        "钥匙丢了要开锁",
+    )
+    for n in range(40):
+        lines.append(f"W-{n},110,2024-05-01 08:{n:02d}:00,{texts[n % 4]},新昌县南明街道")
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    summary = import_incidents(
+        session_factory, path, actor=SYSTEM, mapping=SourceMapping(), batch_size=7, workers=1
+    )
+    assert summary.imported == 40 and not summary.rejected
+    ahead = {
+        i.external_id: (i.initial_code, i.place_code, i.urgency)
+        for i in session.scalars(select(Incident).where(Incident.external_id.like("W-%")))
+    }
+    again = tmp_path / "again.csv"
+    again.write_text("\n".join(lines).replace(",W-", ",V-").replace("\nW-", "\nV-"), "utf-8")
+    import_incidents(session_factory, again, actor=SYSTEM, mapping=SourceMapping(), batch_size=7)
+    inline = {
+        i.external_id.replace("V-", "W-"): (i.initial_code, i.place_code, i.urgency)
+        for i in session.scalars(select(Incident).where(Incident.external_id.like("V-%")))
+    }
+    assert ahead == inline and len(ahead) == 40
+
+
 def test_an_interrupted_import_resumes_where_it_stopped(
     session_factory: sessionmaker[Session], session: Session, tmp_path: Path
 ) -> None:

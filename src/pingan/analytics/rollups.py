@@ -235,6 +235,8 @@ def apply_deltas(connection: Connection, deltas: Sequence[Delta]) -> None:
 
 
 def _field(row: Any, name: str) -> Any:
+    if type(row) is dict:  # the common case, checked first: an ABC check costs more
+        return row[name]
     return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
 

@@ -4,7 +4,9 @@ Triage needs no database and is pure CPU, so on a machine with a spare core it r
 in a worker process. The worker calls the same ``triage_many`` with the same shipped model and the
 same default place as ``create_incidents`` would, and its suggestions are handed to
 ``create_incidents`` as if it had computed them itself: the stored incidents are identical, only
-sooner. Workers are started with ``spawn`` (no inherited database connections or threads).
+sooner. The model and gazetteer are loaded here first and the workers are forked from this
+process where the platform allows (they start at once, sharing the loaded model; they never
+touch the database connections they inherit), else spawned.
 """
 
 from __future__ import annotations
@@ -46,15 +48,17 @@ class TriageAhead:
 
     def __init__(self, workers: int) -> None:
         self.workers = max(0, workers)
-        self._pool = (
-            ProcessPoolExecutor(
+        self._pool: ProcessPoolExecutor | None = None
+        if self.workers:
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            if fork:
+                _warm()
+                _triage(["预热"], ["新昌县七星街道"], None, [None])
+            self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm,
+                mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+                initializer=None if fork else _warm,
             )
-            if self.workers
-            else None
-        )
 
     def submit(
         self, items: Sequence[IncidentCreate], default_place: str | None
