@@ -189,7 +189,11 @@ def test_a_citizen_reports_and_follows_without_signing_in(screens: Screens) -> N
     page.fill("#p-address", "南明街道某小区门口")
     page.fill("#p-phone", "13900001111")
     page.click("#p-submit")
-    page.wait_for_selector("#r-code")
+    page.wait_for_function(
+        "document.querySelector('#r-code') || document.querySelector('#report-error').textContent",
+        timeout=30_000,
+    )
+    assert page.inner_text("#report-error") == ""  # the reason, when the report was refused
     number = page.inner_text("#r-number")
     assert number.startswith(COUNTY)
     page.click('.tabs button[data-tab="track"]')
