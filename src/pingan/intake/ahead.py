@@ -5,14 +5,15 @@ in a worker process. The worker calls the same ``triage_many`` with the same shi
 same default place as ``create_incidents`` would, and its suggestions are handed to
 ``create_incidents`` as if it had computed them itself: the stored incidents are identical, only
 sooner. The model and gazetteer are loaded here first and the workers are forked from this
-process where the platform allows (they start at once, sharing the loaded model; they never
-touch the database connections they inherit), else spawned.
+process where the platform allows and no other thread runs (they start at once, sharing the
+loaded model; they never touch the database connections they inherit), else spawned.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
@@ -50,7 +51,11 @@ class TriageAhead:
         self.workers = max(0, workers)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers:
-            fork = "fork" in multiprocessing.get_all_start_methods()
+            # Forking a process that runs other threads could copy a lock one of them holds.
+            fork = (
+                "fork" in multiprocessing.get_all_start_methods()
+                and threading.active_count() == 1
+            )
             if fork:
                 _warm()
                 _triage(["预热"], ["新昌县七星街道"], None, [None])
