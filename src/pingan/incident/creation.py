@@ -66,6 +66,24 @@ class Planned:
     at: dt.datetime
 
 
+# The actions a replay of the past may carry at creation: those whose whole effect is the
+# snapshot and the holders (re-triage, pause, resume, merge and reopen change due times or
+# other incidents, and go through ``transition``).
+PLANNABLE = frozenset(
+    {
+        "assign",
+        "sign_for",
+        "arrive",
+        "progress",
+        "finish",
+        "close",
+        "call_back",
+        "return_incident",
+        "escalate",
+        "cancel",
+    }
+)
+
 # Given the incident just triaged and routed (its snapshot, the routing decision and its due
 # times), the events that followed, in time order.
 Plan = Callable[[Snapshot, Decision, Mapping[str, dt.datetime | None]], Sequence[Planned]]
@@ -382,6 +400,8 @@ def _insert(
         due = due_columns(snapshot.final_code, snapshot.urgency, snapshot.police, row.reported_at)
         assigned_at = at
         for step in row.item.then(snapshot, decision, due) if row.item.then else ():
+            if step.action not in PLANNABLE:
+                raise ValueError(f"{step.action} cannot be replayed at creation (use transition)")
             before = snapshot.state
             snapshot = apply(snapshot, step.action, step.payload)  # raises if out of order
             history.append((step.actor, step.action, before, snapshot.state, step.payload, step.at))
