@@ -347,8 +347,11 @@ def build_year(
         )
     if latest is not None:  # built before: only the days since the last run (its last in full)
         resume = latest.astimezone(SHANGHAI).date()
-        days -= max(0, (resume - start).days)
+        skipped = min(days, max(0, (resume - start).days))
+        days -= skipped
         start = max(start, resume)
+        if progress and skipped:
+            progress(skipped)
     summary = YearSummary()
     Day = dict[str, list[NewIncident]]
     pending: list[tuple[Day, dict[str, Future[list[Triage]] | None]]] = []
