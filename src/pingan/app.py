@@ -24,7 +24,7 @@ from pingan.incident.api import router as incident_router
 from pingan.incident.api import triage_router
 from pingan.incident.group_commit import GroupCommit
 from pingan.incident.timers import TimeLimitEngine
-from pingan.triage import triage
+from pingan.triage.decide import warm_up
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
 from pingan.user.api import router as user_router
@@ -52,7 +52,7 @@ STATUS = {
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the triage model and gazetteer before taking requests (so the first call-taker of
     the day does not wait), and run the time-limit engine while the server runs."""
-    triage("启动预热：新昌县南明街道")
+    warm_up()
     engine = None
     if app.state.settings.run_time_limits:
         engine = TimeLimitEngine(app.state.sessionmaker)

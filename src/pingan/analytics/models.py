@@ -133,16 +133,10 @@ def _count_appended_event(_mapper: Mapper[Any], connection: Connection, target: 
     apply_events(connection, [target])
 
 
-# Execution option for a bulk event insert: incident id → ``IncidentFacts`` of the new incidents
-# whose whole history is in the rows, so the rollups are counted without reading anything back.
-INCIDENT_FACTS = "pingan_incident_facts"
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _count_inserted_events(state: ORMExecuteState) -> Result[Any] | None:
     """Events inserted in bulk through a session (``session.execute(insert(IncidentEvent…),
-    rows)``) are counted too, right after the insert, in the same transaction (with the
-    ``INCIDENT_FACTS`` execution option, from the rows alone)."""
+    rows)``) are counted too, right after the insert, in the same transaction."""
     statement = state.statement
     if not (
         isinstance(statement, Insert)
@@ -155,5 +149,5 @@ def _count_inserted_events(state: ORMExecuteState) -> Result[Any] | None:
     result = state.invoke_statement()
     parameters = state.parameters
     rows = parameters if isinstance(parameters, list | tuple) else [parameters]
-    apply_events(state.session.connection(), rows, state.execution_options.get(INCIDENT_FACTS))
+    apply_events(state.session.connection(), rows)
     return result

@@ -40,6 +40,7 @@ from pingan.incident.timers import ENGINE_ACTOR, escalation_payload, missed
 from pingan.intake.ahead import TriageAhead
 from pingan.routing.engine import Decision, UnitRef
 from pingan.triage import Triage
+from pingan.triage.decide import warm_up
 from pingan.unit.models import Unit, UnitCoverage
 from pingan.user.scope import Actor
 
@@ -337,6 +338,7 @@ def build_year(
     after each day is written. Calls already stored (same record number) are skipped, so a second
     run adds nothing."""
     until = until or utcnow()
+    warm_up()
     last_day = until.astimezone(SHANGHAI).date()
     start = last_day - dt.timedelta(days=days - 1)
     with session_scope(factory, read_only=True) as session:

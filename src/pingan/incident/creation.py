@@ -17,14 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from pingan.analytics.models import INCIDENT_FACTS
-from pingan.analytics.rollups import IncidentFacts, beijing_day
+from pingan.analytics.rollups import IncidentFacts, apply_events, beijing_day
 from pingan.area.models import Place
 from pingan.area.queries import is_within
 from pingan.db.base import utcnow
+from pingan.db.bulk import insert_many
 from pingan.errors import Forbidden, InvalidInput, NotFound, PinganError
 from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
 from pingan.incident.assignment import (
@@ -444,7 +444,8 @@ def _insert(
         )
     # A plain executemany (no RETURNING: SQLite would fall back to one statement per row),
     # then the ids by the numbers just handed out.
-    session.execute(insert(Incident.__table__), incident_rows)  # type: ignore[arg-type]
+    connection = session.connection()
+    insert_many(connection, _table(Incident), incident_rows)
     number_list = [numbers[row.index] for row in prepared]
     found = session.execute(
         select(Incident.number, Incident.id).where(Incident.number.in_(number_list))
@@ -496,14 +497,12 @@ def _insert(
         )
         for incident_id, row in zip(ids, prepared, strict=True)
     }
-    session.execute(
-        insert(IncidentEvent.__table__),  # type: ignore[arg-type]
-        event_rows,
-        execution_options={INCIDENT_FACTS: facts},
-    )
+    insert_many(connection, _table(IncidentEvent), event_rows)
+    apply_events(connection, event_rows, facts)  # the rollups, from the rows in hand
     traces = {id(d): d.to_dict() for d in decisions}  # one per distinct decision
-    session.execute(
-        insert(RoutingDecision.__table__),  # type: ignore[arg-type]
+    insert_many(
+        connection,
+        _table(RoutingDecision),
         [
             decision_row(i, d, row.item.recorded_at or now, traces[id(d)])
             for i, d, row in zip(ids, decisions, prepared, strict=True)
@@ -520,5 +519,8 @@ def _insert(
         for i, (units, since) in zip(ids, holders, strict=True)
         for n, unit_id in enumerate(units)
     ]
-    if assignments:
-        session.execute(insert(IncidentAssignment.__table__), assignments)  # type: ignore[arg-type]
+    insert_many(connection, _table(IncidentAssignment), assignments)
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)

@@ -20,17 +20,12 @@ from types import TracebackType
 
 from pingan.incident.schemas import IncidentCreate
 from pingan.triage import Triage
+from pingan.triage.decide import warm_up
 
 
 def default_workers() -> int:
     """One triage worker when the machine has a core to spare, else none."""
     return 1 if (os.cpu_count() or 1) >= 2 else 0
-
-
-def _warm() -> None:
-    from pingan.triage.decide import default_model
-
-    default_model()
 
 
 def _triage(
@@ -53,16 +48,14 @@ class TriageAhead:
         if self.workers:
             # Forking a process that runs other threads could copy a lock one of them holds.
             fork = (
-                "fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1
+                "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
             )
             if fork:
-                _warm()
-                _triage(["预热"], ["新昌县七星街道"], None, [None])
+                warm_up()
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
-                initializer=None if fork else _warm,
+                initializer=None if fork else warm_up,
             )
 
     def submit(

@@ -28,6 +28,7 @@ from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import RowError, to_incident
 from pingan.tabular import header_of, read_rows
 from pingan.triage import Triage
+from pingan.triage.decide import warm_up
 from pingan.user.scope import Actor
 
 
@@ -133,6 +134,7 @@ def import_incidents(
     (``pingan.intake.ahead``); the result is the same.
     """
     mapping.check_header(header_of(path))
+    warm_up()
     summary = ImportSummary()
     home = actor.place_code or default_place
     pending: deque[tuple[Batch, Future[list[Triage]] | None]] = deque()
