@@ -174,6 +174,8 @@ def incident_deltas(
     if after is not None:
         key, values = contribution(incident, after, after_arrival)
         deltas.append(Delta(key, values))
+    if len(deltas) == 1:  # a new incident: nothing to cancel out
+        return deltas if any(deltas[0].measures) else []
     return merge_deltas(deltas)
 
 
