@@ -65,7 +65,7 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
     connection.exec_driver_sql(
         sql,
         [
-            tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in pairs)
+            tuple(row[c] if p is None else p(row[c]) for c, p in pairs)
             for row in rows
         ],
     )

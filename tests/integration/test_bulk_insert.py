@@ -1,0 +1,55 @@
+"""``insert_many`` stores exactly what SQLAlchemy's ``insert`` stores (types, JSON, defaults)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.orm import Session
+
+from pingan.db.bulk import insert_many
+from pingan.incident.models import Incident, RoutingDecision
+
+NOW = dt.datetime(2026, 5, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
+
+
+def _incident(number: str) -> dict[str, Any]:
+    return {
+        "number": number,
+        "channel": "110",
+        "reported_at": NOW,
+        "description": "有人打架",
+        "police": True,
+        "urgency": 2,
+        "lon": 120.9,
+        "lat": None,
+    }
+
+
+def test_the_same_rows_are_stored_the_same_way(session: Session, backend: str) -> None:
+    table = cast(Table, Incident.__table__)
+    connection = session.connection()
+    connection.execute(insert(table), [_incident("BULK-A")])
+    insert_many(connection, table, [_incident("BULK-B")])
+    columns = "reported_at, created_at IS NOT NULL, state, return_count, police, lon, lat"
+    raw = connection.execute(
+        text(f"SELECT number, {columns} FROM incident WHERE number LIKE 'BULK-%' ORDER BY number")
+    ).all()
+    first, second = (tuple(r)[1:] for r in raw)
+    assert first == second
+    read = session.scalars(select(Incident).where(Incident.number.like("BULK-%"))).all()
+    assert {i.reported_at for i in read} == {NOW} and {i.state for i in read} == {"received"}
+
+    decisions = cast(Table, RoutingDecision.__table__)
+    ids = [i.id for i in read]
+    row = {"incident_id": ids[0], "rules_version": "v", "reason": "说明", "trace": {"a": [1, "二"]}}
+    connection.execute(insert(decisions), [row])
+    insert_many(connection, decisions, [{**row, "incident_id": ids[1]}])
+    stored = connection.execute(
+        text(
+            "SELECT trace, assist_unit_ids, unroutable FROM routing_decision "
+            f"WHERE incident_id IN ({ids[0]}, {ids[1]}) ORDER BY incident_id"
+        )
+    ).all()
+    assert stored[0] == stored[1]
