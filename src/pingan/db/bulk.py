@@ -64,8 +64,5 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
     pairs = list(zip(columns, processors, strict=True))
     connection.exec_driver_sql(
         sql,
-        [
-            tuple(row[c] if p is None else p(row[c]) for c, p in pairs)
-            for row in rows
-        ],
+        [tuple(row[c] if p is None else p(row[c]) for c, p in pairs) for row in rows],
     )
