@@ -32,16 +32,16 @@ from pingan.db.base import utcnow
 from pingan.db.session import session_scope
 from pingan.demo.simulate import Area, SimCall, simulate
 from pingan.demo.texts import TextBank
+from pingan.incident.assignment import DUE_COLUMNS, UnitDirectory, load_directory
 from pingan.incident.creation import NewIncident, Planned, create_incidents
-from pingan.incident.lifecycle import Snapshot
+from pingan.incident.lifecycle import TRANSITIONS, Snapshot
 from pingan.incident.models import Incident
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
-from pingan.incident.timers import ENGINE_ACTOR, escalation_payload, missed
+from pingan.incident.timers import DONE_STATES, ENGINE_ACTOR, escalation_payload, missed
 from pingan.intake.ahead import TriageAhead
 from pingan.routing.engine import Decision, UnitRef
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
-from pingan.unit.models import Unit, UnitCoverage
 from pingan.user.scope import Actor
 
 RESULTS = {
@@ -112,21 +112,20 @@ def areas_of(session: Session, code: str) -> list[Area]:
     return areas
 
 
-def _fallback(session: Session, code: str) -> Fallback:
-    found: dict[str, dict[str, UnitRef]] = {"police_station": {}, "town_government": {}}
-    rows = session.execute(
-        select(Unit.id, Unit.name, Unit.type, UnitCoverage.place_code)
-        .join(UnitCoverage, UnitCoverage.unit_id == Unit.id)
-        .where(
-            Unit.type.in_(tuple(found)),
-            Unit.active.is_(True),
-            UnitCoverage.place_code.like(f"{code.rstrip('0')}%"),
-        )
-        .order_by(Unit.id)
+def _towns_directory(session: Session, code: str) -> UnitDirectory:
+    """The units covering the towns under ``code`` (the dispatcher's choices, see
+    :func:`_dispatchers_choice`)."""
+    towns = session.scalars(
+        select(Place).where(Place.level == "town", Place.code.like(f"{code.rstrip('0')}%"))
     )
-    for unit_id, name, unit_type, place_code in rows:
-        found[unit_type].setdefault(place_code, UnitRef(unit_id, name, unit_type))
-    return Fallback(found["police_station"], found["town_government"])
+    return load_directory(session, towns)
+
+
+def _dispatchers_choice(directory: UnitDirectory, police: bool | None, town: str) -> UnitRef | None:
+    """Whom the dispatcher gives a call that routing could not place (or that came back): the
+    police station or the town government of the caller's town."""
+    units = directory.units_for("police_station" if police else "town_government", town)
+    return units[0] if units else None
 
 
 def _county_actor(county_code: str) -> Actor:
@@ -139,22 +138,7 @@ def _county_actor(county_code: str) -> Actor:
     )
 
 
-DUE_OF = {
-    "sign_for": "sign_for_due",
-    "arrive": "arrive_due",
-    "finish": "finish_due",
-    "call_back": "call_back_due",
-}
 ON_TIME = 0.88  # share of steps that would have come late which people finish within the limit
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """Whom the dispatcher gives a call that routing could not place: the police station or the
-    town government of the town it came from (town code → unit)."""
-
-    station: dict[str, UnitRef]
-    town_government: dict[str, UnitRef]
 
 
 def _paced(
@@ -173,7 +157,7 @@ def _paced(
             times.append(None)
             continue
         at = max(call.reported_at + after, previous + dt.timedelta(seconds=30))
-        limit = due.get(DUE_OF.get(action, ""))
+        limit = due.get(DUE_COLUMNS.get(action, ""))
         if limit is not None and at > limit > previous and rnd.random() < ON_TIME:
             at = previous + (limit - previous) * rnd.uniform(0.35, 0.97)
         times.append(at)
@@ -182,7 +166,7 @@ def _paced(
 
 
 def _plan(
-    call: SimCall, call_taker: Actor, until: dt.datetime, fallback: Fallback
+    call: SimCall, call_taker: Actor, until: dt.datetime, directory: UnitDirectory
 ) -> Callable[..., list[Planned]]:
     """What followed the call: the dispatcher's choice where routing found no unit, its handling
     tempo applied to the unit that holds it, and the time-limit escalations of late steps."""
@@ -195,7 +179,7 @@ def _plan(
         lead = decision.lead if snapshot.state == "assigned" else None
         if lead is None:
             town = call.area_code[:9]
-            lead = (fallback.station if snapshot.police else fallback.town_government).get(town)
+            lead = _dispatchers_choice(directory, snapshot.police, town)
             if lead is None:
                 return _escalations(call, {}, due, until, [])
             chosen = call.reported_at + dt.timedelta(minutes=3)
@@ -207,7 +191,7 @@ def _plan(
             )
         handling = call.handling
         town = call.area_code[:9]
-        other = (fallback.station if snapshot.police else fallback.town_government).get(town)
+        other = _dispatchers_choice(directory, snapshot.police, town)
         if handling.returned_first and handling.return_after is not None and other is not None:
             # The first unit sends it back (not theirs); the dispatcher gives it to the town's.
             back = max(_recorded(call, until), call.reported_at + handling.return_after)
@@ -255,15 +239,10 @@ def _handler(unit: UnitRef) -> Actor:
     return Actor(id=None, username=f"{unit.name}值班", role="unit_handler", unit_id=unit.id)
 
 
-def _done_steps(action: str) -> tuple[str, ...]:
-    """The time-limit steps an action completes (finishing without arriving ends both)."""
-    return {
-        "sign_for": ("sign_for",),
-        "arrive": ("arrive",),
-        "finish": ("arrive", "finish"),
-        "close": ("arrive", "finish"),
-        "call_back": ("call_back",),
-    }.get(action, ())
+def _done_steps(action: str) -> list[str]:
+    """The time-limit steps that count as done once ``action`` is (the engine's own rule)."""
+    state = TRANSITIONS[action].target
+    return [step for step, states in DONE_STATES.items() if state in states]
 
 
 def _escalations(
@@ -287,7 +266,7 @@ def _recorded(call: SimCall, until: dt.datetime) -> dt.datetime:
 
 
 def _items(
-    calls: Sequence[SimCall], until: dt.datetime, actor: Actor, fallback: Fallback
+    calls: Sequence[SimCall], until: dt.datetime, actor: Actor, directory: UnitDirectory
 ) -> list[NewIncident]:
     return [
         NewIncident(
@@ -303,7 +282,7 @@ def _items(
                 external_id=call.external_id,
             ),
             recorded_at=_recorded(call, until),
-            then=_plan(call, actor, until, fallback),
+            then=_plan(call, actor, until, directory),
         )
         for call in calls
     ]
@@ -343,7 +322,7 @@ def build_year(
     start = last_day - dt.timedelta(days=days - 1)
     with session_scope(factory, read_only=True) as session:
         areas = areas_of(session, code)
-        fallback = _fallback(session, code)
+        directory = _towns_directory(session, code)
         latest = session.scalar(
             select(func.max(Incident.reported_at)).where(Incident.external_id.like("SIM-%"))
         )
@@ -381,7 +360,7 @@ def build_year(
     with TriageAhead(workers) as ahead:
         for calls in _days(areas, start, days, scale, seed, until):
             day = {
-                county: _items(found, until, _county_actor(county), fallback)
+                county: _items(found, until, _county_actor(county), directory)
                 for county, found in calls.items()
             }
             triaged = {
@@ -409,7 +388,7 @@ def live_calls(
     many were recorded."""
     with session_scope(factory, read_only=True) as session:
         areas = areas_of(session, code)
-        fallback = _fallback(session, code)
+        directory = _towns_directory(session, code)
     bank = TextBank.from_corpus()
     started = utcnow().astimezone(SHANGHAI)
     day = started.date()
@@ -430,7 +409,7 @@ def live_calls(
                     (outcome,) = create_incidents(
                         session,
                         actor=_county_actor(county),
-                        items=_items([fresh], now, _county_actor(county), fallback),
+                        items=_items([fresh], now, _county_actor(county), directory),
                     )
                 recorded += int(outcome.created)
         day += dt.timedelta(days=1)
