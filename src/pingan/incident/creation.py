@@ -35,7 +35,7 @@ from pingan.incident.assignment import (
     load_directory,
     routing_event,
 )
-from pingan.incident.history import GENESIS, event_hash
+from pingan.incident.history import Step, chained
 from pingan.incident.lifecycle import Snapshot, apply, replay
 from pingan.incident.models import (
     Incident,
@@ -373,7 +373,7 @@ def _insert(
             numbers[row.index] = number
     directory = load_directory(session, [row.place for row in prepared])
     incident_rows = []
-    histories: list[list[tuple[Actor, str, str | None, str, dict[str, Any], dt.datetime]]] = []
+    histories: list[list[Step]] = []
     decisions: list[Decision] = []
     holders: list[tuple[list[int], dt.datetime]] = []  # the units that hold it, since when
     for row in prepared:
@@ -454,37 +454,8 @@ def _insert(
     ids = [id_of[number] for number in number_list]
     event_rows = []
     for row, incident_id, history in zip(prepared, ids, histories, strict=True):
-        number = numbers[row.index]
-        prev = GENESIS
-        for seq, (who, action, from_state, to_state, payload, when) in enumerate(history, start=1):
-            digest = event_hash(
-                number=number,
-                seq=seq,
-                at=when,
-                actor=who.username,
-                action=action,
-                from_state=from_state,
-                to_state=to_state,
-                payload=payload,
-                prev_hash=prev,
-            )
-            event_rows.append(
-                {
-                    "incident_id": incident_id,
-                    "seq": seq,
-                    "at": when,
-                    "actor_id": who.id,
-                    "actor": who.username,
-                    "action": action,
-                    "from_state": from_state,
-                    "to_state": to_state,
-                    "payload": payload,
-                    "prev_hash": prev,
-                    "hash": digest,
-                }
-            )
-            prev = digest
-        outcomes[row.index] = Outcome(incident_id, number, created=True)
+        event_rows += chained(incident_id, numbers[row.index], history)
+        outcomes[row.index] = Outcome(incident_id, numbers[row.index], created=True)
     facts = {
         incident_id: IncidentFacts(
             id=incident_id,

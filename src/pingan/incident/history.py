@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -45,6 +46,52 @@ def event_hash(
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+# One event to chain: who, action, from state, to state, payload, when.
+Step = tuple[Actor, str, str | None, str, dict[str, Any], dt.datetime]
+
+
+def chained(
+    incident_id: int,
+    number: str,
+    steps: Sequence[Step],
+    *,
+    seq: int = 1,
+    prev_hash: str = GENESIS,
+) -> list[dict[str, Any]]:
+    """Event rows for ``steps`` in order, numbered from ``seq``, each carrying the hash of the one
+    before (``prev_hash`` for the first) and its own."""
+    rows = []
+    for offset, (who, action, from_state, to_state, payload, at) in enumerate(steps):
+        digest = event_hash(
+            number=number,
+            seq=seq + offset,
+            at=at,
+            actor=who.username,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            payload=payload,
+            prev_hash=prev_hash,
+        )
+        rows.append(
+            {
+                "incident_id": incident_id,
+                "seq": seq + offset,
+                "at": at,
+                "actor_id": who.id,
+                "actor": who.username,
+                "action": action,
+                "from_state": from_state,
+                "to_state": to_state,
+                "payload": payload,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    return rows
+
+
 def append_event(
     session: Session,
     *,
@@ -63,30 +110,9 @@ def append_event(
         .limit(1)
     ).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = at or utcnow()
-    event = IncidentEvent(
-        incident_id=incident.id,
-        seq=seq,
-        at=at,
-        actor_id=actor.id,
-        actor=actor.username,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        payload=payload,
-        prev_hash=prev_hash,
-        hash=event_hash(
-            number=incident.number,
-            seq=seq,
-            at=at,
-            actor=actor.username,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            payload=payload,
-            prev_hash=prev_hash,
-        ),
-    )
+    step: Step = (actor, action, from_state, to_state, payload, at or utcnow())
+    (row,) = chained(incident.id, incident.number, [step], seq=seq, prev_hash=prev_hash)
+    event = IncidentEvent(**row)
     session.add(event)
     session.flush()
     return event
