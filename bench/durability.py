@@ -70,22 +70,10 @@ def _start_server(
         "PINGAN_DATA_DIR": str(data_dir),
         "PINGAN_SECRET_KEY": SECRET,
     }
+    # `pingan serve`, as a deployment runs it (several workers share the port fairly).
+    pingan = str(Path(sys.executable).with_name("pingan"))
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "pingan.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
+        [pingan, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

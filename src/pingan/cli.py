@@ -581,18 +581,11 @@ def serve(
     workers: Annotated[int, typer.Option(help="进程数")] = 1,
 ) -> None:
     """启动 API 与页面服务。"""
-    import uvicorn
+    from pingan.server import serve as run_server
 
     ensure_database(load_settings())
     console.print(f"Pingan 已启动：打开 http://{host}:{port}/login 登录（API 文档：/docs）")
-    uvicorn.run(
-        "pingan.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    run_server(host, port, workers)
 
 
 @app.command("demo")

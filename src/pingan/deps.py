@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from pingan.config import Settings
 from pingan.db.session import session_scope
@@ -24,7 +25,7 @@ ACTOR_SECONDS = 5.0
 bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -42,13 +43,14 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_actor(
+async def get_actor(
     request: Request,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Actor:
     """The signed-in user, read in a short read-only transaction of its own (so a request that
-    writes takes the write lock only when it starts writing)."""
+    writes takes the write lock only when it starts writing). Async, so that the usual case — a
+    user seen in the last few seconds — costs no trip through the thread pool."""
     if not token:
         raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     user_id = read_token(token, secret=settings.resolved_secret_key)
@@ -57,8 +59,12 @@ def get_actor(
     cached = known.get(user_id)
     if cached is not None and cached[0] > now:
         return cached[1]
-    with session_scope(request.app.state.sessionmaker, read_only=True) as session:
-        actor = actor_for(session, user_id)
+
+    def read() -> Actor:
+        with session_scope(request.app.state.sessionmaker, read_only=True) as session:
+            return actor_for(session, user_id)
+
+    actor = await run_in_threadpool(read)
     known[user_id] = (now + ACTOR_SECONDS, actor)
     return actor
 

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from pingan.db import writer_lock
+
 READ_ONLY = "pingan_read_only"
 
 
@@ -20,23 +22,27 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            parsed,
-            echo=echo,
-            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-        )
-        _configure_sqlite(engine, busy_timeout_ms)
+        connect_args: dict[str, Any] = {
+            "check_same_thread": False,
+            "timeout": busy_timeout_ms / 1000,
+        }
+        on_disk = database if database and database != ":memory:" else None
+        if on_disk and not parsed.query.get("mode"):
+            Path(on_disk).parent.mkdir(parents=True, exist_ok=True)
+            connect_args["factory"] = writer_lock.LockingConnection
+        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        _configure_sqlite(engine, busy_timeout_ms, on_disk)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, database: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if database is not None:
+            writer_lock.attach(dbapi_connection, database, busy_timeout_ms / 1000)
         # Let SQLAlchemy, not the driver, decide when transactions begin (needed for SAVEPOINT).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -50,8 +56,12 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes can
         # fail at once with "database is locked" when another writer got there first, whereas
-        # an immediate one waits its turn (busy_timeout). Read-only work opts out.
+        # an immediate one waits its turn (behind the writer lock: see db/writer_lock.py).
+        # Read-only work opts out.
         if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            writer_lock.begin_writing(
+                connection.connection.dbapi_connection,
+                lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"),
+            )

@@ -47,7 +47,7 @@ router = APIRouter(prefix="/api/incidents", tags=["警情"])
 
 
 @router.post("", response_model=IncidentRead, status_code=201, summary="登记警情")
-def add_incident(
+async def add_incident(
     data: IncidentCreate,
     actor: ActorDep,
     request: Request,
@@ -61,13 +61,14 @@ def add_incident(
     ] = None,
 ) -> IncidentRead:
     """Triage here, then the process's group commit writes it (with whatever else arrived at the
-    same moment) and answers once it is on disk."""
+    same moment) and answers once it is on disk. Async: triage is a fraction of a millisecond of
+    CPU, and the wait for the commit needs no thread of its own."""
     default_place = actor.place_code or settings.default_place
     (suggestion,) = triage_many(
         [data.description], [data.address], default_place, channels=[data.channel]
     )
     writer: GroupCommit = request.app.state.group_commit
-    read, created = writer.create(actor, data, suggestion, idempotency_key)
+    read, created = await writer.create(actor, data, suggestion, idempotency_key)
     if not created:
         response.status_code = 200
     return read

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
@@ -63,19 +63,22 @@ class UnitDirectory:
         return [PlaceRef(code, self.names.get(code, code)) for code in chain_codes(place)]
 
 
+_COVERING = (
+    select(Unit.id, Unit.name, Unit.type, UnitCoverage.place_code)
+    .join(UnitCoverage, UnitCoverage.unit_id == Unit.id)
+    .where(UnitCoverage.place_code.in_(bindparam("codes", expanding=True)), Unit.active.is_(True))
+    .order_by(Unit.id)
+)
+_NAMES = select(Place.code, Place.name).where(Place.code.in_(bindparam("codes", expanding=True)))
+
+
 def load_directory(session: Session, places: Iterable[Place]) -> UnitDirectory:
-    codes = {code for place in places for code in chain_codes(place)}
-    rows = session.execute(
-        select(Unit.id, Unit.name, Unit.type, UnitCoverage.place_code)
-        .join(UnitCoverage, UnitCoverage.unit_id == Unit.id)
-        .where(UnitCoverage.place_code.in_(codes), Unit.active.is_(True))
-        .order_by(Unit.id)
-    )
+    codes = sorted({code for place in places for code in chain_codes(place)})
+    connection = session.connection()
     by_type_place: dict[tuple[str, str], list[UnitRef]] = defaultdict(list)
-    for unit_id, name, unit_type, place_code in rows:
+    for unit_id, name, unit_type, place_code in connection.execute(_COVERING, {"codes": codes}):
         by_type_place[(unit_type, place_code)].append(UnitRef(unit_id, name, unit_type))
-    found = session.execute(select(Place.code, Place.name).where(Place.code.in_(codes)))
-    names = {code: name for code, name in found}
+    names = {code: name for code, name in connection.execute(_NAMES, {"codes": codes})}
     return UnitDirectory(dict(by_type_place), names)
 
 

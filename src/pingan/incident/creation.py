@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from pingan.analytics.rollups import IncidentFacts, apply_events, beijing_day
@@ -111,6 +111,21 @@ class Outcome:
     error: PinganError | None = None
 
 
+# Reads a batch makes, built once (expanding parameters) and run on the connection: building
+# and caching a statement per batch cost more than running it.
+_BY_SOURCE = select(Incident.id, Incident.number, Incident.external_id).where(
+    Incident.channel == bindparam("channel"),
+    Incident.external_id.in_(bindparam("external_ids", expanding=True)),
+)
+_BY_KEY = select(Incident.id, Incident.number, Incident.idempotency_key).where(
+    Incident.created_by == bindparam("actor"),
+    Incident.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+_IDS_BY_NUMBER = select(Incident.number, Incident.id).where(
+    Incident.number.in_(bindparam("numbers", expanding=True))
+)
+
+
 def find_existing(
     session: Session, actor: Actor, items: Sequence[NewIncident]
 ) -> dict[int, tuple[int, str]]:
@@ -120,13 +135,12 @@ def find_existing(
     for item in items:
         if item.data.external_id:
             sources[item.data.channel].add(item.data.external_id)
+    connection = session.connection()
     if sources:
         by_source: dict[tuple[str, str | None], tuple[int, str]] = {}
         for channel, external_ids in sources.items():  # one indexed lookup per channel
-            rows = session.execute(
-                select(Incident.id, Incident.number, Incident.external_id).where(
-                    Incident.channel == channel, Incident.external_id.in_(external_ids)
-                )
+            rows = connection.execute(
+                _BY_SOURCE, {"channel": channel, "external_ids": sorted(external_ids)}
             )
             by_source.update({(channel, r.external_id): (r.id, r.number) for r in rows})
         for index, item in enumerate(items):
@@ -135,11 +149,7 @@ def find_existing(
                 found[index] = by_source[key]
     keys = {i.idempotency_key for i in items if i.idempotency_key}
     if keys and actor.id is not None:
-        keyed = session.execute(
-            select(Incident.id, Incident.number, Incident.idempotency_key).where(
-                Incident.created_by == actor.id, Incident.idempotency_key.in_(keys)
-            )
-        ).all()
+        keyed = connection.execute(_BY_KEY, {"actor": actor.id, "keys": sorted(keys)})
         by_key = {r.idempotency_key: (r.id, r.number) for r in keyed}
         for index, item in enumerate(items):
             if item.idempotency_key in by_key:
@@ -171,12 +181,15 @@ _PLACE_COLUMNS = (
 )
 
 
+_PLACES = select(*_PLACE_COLUMNS).where(Place.code.in_(bindparam("codes", expanding=True)))
+
+
 def _places(session: Session, codes: set[str]) -> dict[str, Place]:
     """The places by code, as read-only rows with a place's attributes (loading them as ORM
     objects cost more than everything else a batch does with them)."""
     if not codes:
         return {}
-    rows = session.execute(select(*_PLACE_COLUMNS).where(Place.code.in_(codes)))
+    rows = session.connection().execute(_PLACES, {"codes": sorted(codes)})
     return {row.code: cast(Place, row) for row in rows}
 
 
@@ -447,9 +460,7 @@ def _insert(
     connection = session.connection()
     insert_many(connection, _table(Incident), incident_rows)
     number_list = [numbers[row.index] for row in prepared]
-    found = session.execute(
-        select(Incident.number, Incident.id).where(Incident.number.in_(number_list))
-    )
+    found = connection.execute(_IDS_BY_NUMBER, {"numbers": number_list})
     id_of = {number: incident_id for number, incident_id in found}
     ids = [id_of[number] for number in number_list]
     event_rows = []

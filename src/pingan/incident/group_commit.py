@@ -4,14 +4,16 @@ written together in the next transaction.
 Each request triages its own text first (no database needed), then hands the incident to one
 writer thread per process and waits. The writer takes everything waiting, records it with the
 batch creation path (``create_incidents``: one number reservation per county, bulk inserts, the
-rollups from the rows in hand) in one transaction, commits, and only then answers each request —
-so a 201 still means "on disk", and a request's outcome (created, already there, refused with its
-reason) is exactly what it would have been alone. Under load this turns a dozen small transactions
+rollups from the rows in hand) in one transaction, commits, reads the answers back outside the
+write transaction, and only then answers each request — so a 201 still means "on disk", and a
+request's outcome (created, already there, refused with its reason) is exactly what it would
+have been alone. Under load this turns a dozen small transactions
 into one; with one request at a time it costs nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections import defaultdict
@@ -53,19 +55,20 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def create(
+    async def create(
         self,
         actor: Actor,
         data: IncidentCreate,
         suggestion: Triage,
         idempotency_key: str | None = None,
     ) -> tuple[IncidentRead, bool]:
-        """Record one incident (in the next group); returns ``(read, created)`` once committed."""
+        """Record one incident (in the next group); returns ``(read, created)`` once committed.
+        Awaits the commit instead of holding a thread."""
         require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
         request = _Request(actor, NewIncident(data, idempotency_key), suggestion)
         self._ensure_started()
         self._queue.put(request)
-        return request.answer.result(timeout=WAIT_SECONDS)
+        return await asyncio.wait_for(asyncio.wrap_future(request.answer), WAIT_SECONDS)
 
     def stop(self) -> None:
         with self._lock:
@@ -130,7 +133,9 @@ class GroupCommit:
                     outcomes.update(
                         zip(group, self._create(session, actor, batch, group), strict=True)
                     )
-            ids = [o.incident_id for o in outcomes.values() if o.incident_id is not None]
+        # Committed. The answers are read afterwards, without holding up the next writer.
+        ids = [o.incident_id for o in outcomes.values() if o.incident_id is not None]
+        with session_scope(self._factory, read_only=True) as session:
             incidents = {
                 i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))
             }
@@ -145,7 +150,7 @@ class GroupCommit:
                 incident = incidents[outcome.incident_id]
                 read = incident_read(incident, request.actor, assignments.get(incident.id))
                 answers.append((read, outcome.created))
-        return answers  # committed: session_scope has left without an error
+        return answers
 
     def _create(
         self, session: Session, actor: Actor, batch: Sequence[_Request], group: list[int]

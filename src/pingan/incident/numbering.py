@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -12,17 +14,33 @@ from pingan.incident.models import IncidentSequence
 from pingan.incident.schemas import SHANGHAI
 
 
+def _upsert(dialect: str) -> Any:
+    """The reserving statement for a dialect, built once."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            upsert(IncidentSequence)
+            .values(county_code=bindparam("area"), day=bindparam("day"), last=bindparam("count"))
+            .on_conflict_do_update(
+                index_elements=["county_code", "day"],
+                set_={"last": IncidentSequence.last + bindparam("more", type_=Integer)},
+            )
+            .returning(IncidentSequence.last)
+        )
+        _UPSERTS[dialect] = statement
+    return statement
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
 def reserve_numbers(session: Session, area: str, count: int, now: dt.datetime) -> list[str]:
     """``count`` consecutive 接警单 numbers for one county and day, in one atomic upsert."""
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        upsert(IncidentSequence)
-        .values(county_code=area, day=day, last=count)
-        .on_conflict_do_update(
-            index_elements=["county_code", "day"], set_={"last": IncidentSequence.last + count}
-        )
-        .returning(IncidentSequence.last)
-    )
-    last = session.execute(statement).scalar_one()
+    connection = session.connection()
+    last = connection.execute(
+        _upsert(connection.dialect.name),
+        {"area": area, "day": day, "count": count, "more": count},
+    ).scalar_one()
     return [f"{area}{day}{n:05d}" for n in range(last - count + 1, last + 1)]

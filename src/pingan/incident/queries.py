@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pingan.area.queries import get_place_or_raise
@@ -107,24 +107,33 @@ def list_events(session: Session, incident: Incident) -> list[IncidentEvent]:
     )
 
 
+_ASSIGNMENTS = (
+    select(
+        IncidentAssignment.incident_id,
+        IncidentAssignment.unit_id,
+        Unit.name,
+        IncidentAssignment.role,
+        IncidentAssignment.active,
+        IncidentAssignment.assigned_at,
+    )
+    .join(Unit, Unit.id == IncidentAssignment.unit_id)
+    .where(IncidentAssignment.incident_id.in_(bindparam("ids", expanding=True)))
+    .order_by(IncidentAssignment.id)
+)
+
+
 def assignments_of(session: Session, incident_ids: list[int]) -> dict[int, list[AssignmentRead]]:
     if not incident_ids:
         return {}
-    rows = session.execute(
-        select(IncidentAssignment, Unit.name)
-        .join(Unit, Unit.id == IncidentAssignment.unit_id)
-        .where(IncidentAssignment.incident_id.in_(incident_ids))
-        .order_by(IncidentAssignment.id)
-    ).all()
     result: dict[int, list[AssignmentRead]] = {}
-    for assignment, unit_name in rows:
-        result.setdefault(assignment.incident_id, []).append(
+    for row in session.connection().execute(_ASSIGNMENTS, {"ids": incident_ids}):
+        result.setdefault(row.incident_id, []).append(
             AssignmentRead(
-                unit_id=assignment.unit_id,
-                unit_name=unit_name,
-                role=assignment.role,
-                active=assignment.active,
-                assigned_at=assignment.assigned_at,
+                unit_id=row.unit_id,
+                unit_name=row.name,
+                role=row.role,
+                active=row.active,
+                assigned_at=row.assigned_at,
             )
         )
     return result

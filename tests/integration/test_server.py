@@ -1,0 +1,28 @@
+"""``pingan serve --workers 2``: several processes answer on one port, and SIGTERM stops them
+all (the port is free afterwards, no worker left behind)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+
+import httpx
+
+from bench.durability import _free_port, _start_server, prepare_database
+
+
+def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/serve.db"
+    prepare_database(url)
+    port = _free_port()
+    server = _start_server(url, tmp_path, port, workers=2)
+    try:
+        for _ in range(20):  # a new connection each time: the kernel spreads them
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+                assert client.get("/api/health").status_code == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    with socket.socket() as probe:  # nobody listens any more (no SO_REUSEPORT on this one)
+        probe.bind(("127.0.0.1", port))
