@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from pingan.db.session import session_scope
+from pingan.incident.creation import NewIncident, create_incidents
+from pingan.incident.schemas import IncidentCreate
+from pingan.user.scope import Actor
 from tests.api.helpers import act, add_unit, report
 
 XINCHANG = "330624"
@@ -156,3 +162,36 @@ def test_the_live_feed_streams_new_incidents_in_scope(client: TestClient, person
     ]
     assert messages and {m["number"] for m in messages} == {incident["number"]}
     assert messages[0]["action"] == "create" and messages[0]["state_name"] == "已接报"
+
+
+def test_the_feed_leaves_out_history_written_now_about_the_past(
+    client: TestClient, persona, session_factory: sessionmaker[Session]
+) -> None:
+    """History replayed now about last year (the demo's year being built) is not news."""
+    commander = persona("chief", "commander", place=XINCHANG)
+    last_year = dt.datetime(2025, 3, 1, 0, 0, tzinfo=dt.UTC)
+    with session_scope(session_factory) as session:
+        (old,) = create_incidents(
+            session,
+            actor=Actor(id=None, username="replay", role="admin", place_code=XINCHANG),
+            items=[
+                NewIncident(
+                    IncidentCreate(
+                        channel="110", description="去年的旧警情", reported_at=last_year
+                    ),
+                    recorded_at=last_year,
+                )
+            ],
+        )
+    assert old.created
+    fresh = report(client, commander, description="刚刚发生的追尾")
+    with client.stream(
+        "GET", "/api/dashboard/feed?after=0&seconds=1.5", headers=commander.headers
+    ) as response:
+        body = "".join(response.iter_text())
+    numbers = {
+        json.loads(line.removeprefix("data: "))["number"]
+        for line in body.splitlines()
+        if line.startswith("data: ") and '"number"' in line
+    }
+    assert numbers == {fresh["number"]}

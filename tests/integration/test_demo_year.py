@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.demo.build import build_demo
-from pingan.demo.year import build_year
+from pingan.demo.year import build_year, built_days
 from pingan.incident.history import verify_history
 from pingan.incident.lifecycle import replay
 from pingan.incident.models import Incident, IncidentAssignment, IncidentEvent
+from pingan.incident.schemas import SHANGHAI
 from tests.integration.test_rollups import Baseline, assert_rollups_match
 
 UNTIL = dt.datetime(2026, 7, 15, 9, 30, tzinfo=dt.UTC)
@@ -78,3 +79,32 @@ def test_simulated_days_pass_through_the_pipeline(
 
     again = build_year(session_factory, "330600", days=3, scale=0.02, until=UNTIL)
     assert again.created == 0
+
+
+def test_the_newest_days_come_first_and_an_interrupted_build_resumes(
+    session_factory: sessionmaker[Session], session: Session
+) -> None:
+    """`make demo` serves once the latest weeks are built and fills in the rest of the year
+    afterwards: the two runs together cover every day, and no call is stored twice."""
+    build_demo(session, city_code="330600")
+    session.commit()
+    newest = UNTIL.astimezone(SHANGHAI).date()
+    window = [newest - dt.timedelta(days=n) for n in range(4)]
+
+    first = build_year(session_factory, "330600", days=1, scale=0.02, until=UNTIL)
+    stored = session.scalars(select(Incident.reported_at).where(Incident.external_id.like("SIM-%")))
+    assert first.created > 10
+    assert {at.astimezone(SHANGHAI).date() for at in stored} == {newest}
+
+    rest = build_year(session_factory, "330600", days=4, scale=0.02, until=UNTIL)
+    assert rest.created > 2 * first.created and rest.refused == 0
+    days = Counter(
+        at.astimezone(SHANGHAI).date()
+        for at in session.scalars(
+            select(Incident.reported_at).where(Incident.external_id.like("SIM-%"))
+        )
+    )
+    assert set(days) == set(window)
+    assert sum(days.values()) == first.created + rest.created
+    assert built_days(session, window) == set(window)
+    assert build_year(session_factory, "330600", days=4, scale=0.02, until=UNTIL).created == 0

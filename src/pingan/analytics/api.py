@@ -7,6 +7,7 @@ drill-down (province → city → county → town → village). Counts come from
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import AsyncIterator
@@ -31,6 +32,10 @@ PlaceQuery = Annotated[
 ]
 FEED_POLL_SECONDS = 1.0
 FEED_KEEPALIVE_SECONDS = 15.0
+FEED_LIMIT = 100
+# The feed shows what happened in the last quarter of an hour; history written now about older
+# events (an import, the demo's year being built) is not news.
+FEED_WINDOW = dt.timedelta(minutes=15)
 
 
 @router.get("/figures", summary="关键指标（今日或近 N 日）")
@@ -132,10 +137,20 @@ def boundaries(actor: ActorDep, session: SessionDep, place: PlaceQuery = None) -
     }
 
 
-def _poll(factory: sessionmaker[Session], actor: Actor, after_id: int) -> list[dict[str, Any]]:
+def _poll(
+    factory: sessionmaker[Session], actor: Actor, after_id: int
+) -> tuple[list[dict[str, Any]], int]:
+    """What is new after ``after_id``, and the id to resume after (past everything looked at,
+    so that old history written meanwhile is skipped once, not rescanned every second)."""
     with factory() as session:
         session.connection(execution_options={READ_ONLY: True})
-        return queries.feed_events(session, actor, after_id=after_id)
+        top = queries.last_event_id(session)
+        since = utcnow() - FEED_WINDOW
+        items = queries.feed_events(
+            session, actor, after_id=after_id, since=since, up_to_id=top, limit=FEED_LIMIT
+        )
+        resume = int(items[-1]["id"]) if len(items) == FEED_LIMIT else max(after_id, top)
+        return items, resume
 
 
 def _start(factory: sessionmaker[Session]) -> int:
@@ -176,11 +191,11 @@ async def feed(
         while time.monotonic() < deadline:
             if await request.is_disconnected():
                 return
-            items = await run_in_threadpool(_poll, factory, actor, last)
+            items, resume = await run_in_threadpool(_poll, factory, actor, last)
             for item in items:
-                last = int(item["id"])
                 data = json.dumps(item, ensure_ascii=False)
-                yield f"id: {last}\nevent: incident\ndata: {data}\n\n"
+                yield f"id: {item['id']}\nevent: incident\ndata: {data}\n\n"
+            last = resume
             if items:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > FEED_KEEPALIVE_SECONDS:

@@ -533,9 +533,17 @@ def boundaries_for(target: Place, collection: dict[str, Any]) -> dict[str, Any]:
 
 
 def feed_events(
-    session: Session, actor: Actor, *, after_id: int, limit: int = 100
+    session: Session,
+    actor: Actor,
+    *,
+    after_id: int,
+    limit: int = 100,
+    since: dt.datetime | None = None,
+    up_to_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """New incidents and state changes after event ``after_id``, in the user's scope."""
+    """New incidents and state changes after event ``after_id`` (up to ``up_to_id``), in the
+    user's scope; with ``since``, only what happened since then (history written now about the
+    past — an import of last year's records, the demo's year — is not news)."""
     query = cast(
         "Select[Any]",
         select(
@@ -562,6 +570,10 @@ def feed_events(
             ),
         ),
     )
+    if up_to_id is not None:
+        query = query.where(IncidentEvent.id <= up_to_id)
+    if since is not None:
+        query = query.where(IncidentEvent.at >= since)
     rows = session.execute(scoped(query, actor).order_by(IncidentEvent.id).limit(limit)).all()
     names = {
         code: name

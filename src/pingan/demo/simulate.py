@@ -531,6 +531,22 @@ def simulate(
     the end of the period differ).  Building a :class:`TextBank` takes about half a second:
     pass one in ``texts`` when simulating more than once.
     """
+    end = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(), SHANGHAI)
+    dates = [start + dt.timedelta(days=offset) for offset in range(days)]
+    yield from simulate_days(areas, dates, end=end, seed=seed, scale=scale, texts=texts)
+
+
+def simulate_days(
+    areas: Sequence[Area],
+    dates: Sequence[dt.date],
+    *,
+    end: dt.datetime,
+    seed: int = 2026,
+    scale: float = 1.0,
+    texts: TextBank | None = None,
+) -> Iterator[list[SimCall]]:
+    """:func:`simulate` for any dates in any order (the demo builds the newest days first):
+    each date's calls are those ``simulate`` gives it; ``end`` is the end of the whole period."""
     if not areas:
         raise ValueError("simulate() needs at least one area")
     bank = texts or TextBank.from_corpus()
@@ -539,9 +555,7 @@ def simulate(
     places = [_place(seed, a) for a in areas]
     prefix = _prefix(areas)
     mean = daily_volume(sum(a.population for a in areas)) * scale
-    end = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(), SHANGHAI)
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
+    for day in dates:
         yield _day(day, places, weights, mean, bank, prefix, end, seed)
 
 

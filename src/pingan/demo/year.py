@@ -24,13 +24,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.area.models import Place
 from pingan.db.base import utcnow
 from pingan.db.session import session_scope
-from pingan.demo.simulate import Area, SimCall, simulate
+from pingan.demo.simulate import Area, SimCall, simulate, simulate_days
 from pingan.demo.texts import TextBank
 from pingan.incident.assignment import DUE_COLUMNS, UnitDirectory, load_directory
 from pingan.incident.creation import NewIncident, Planned, create_incidents
@@ -289,16 +289,44 @@ def _items(
 
 
 def _days(
-    areas: Sequence[Area], start: dt.date, days: int, scale: float, seed: int, until: dt.datetime
+    areas: Sequence[Area], dates: Sequence[dt.date], scale: float, seed: int, until: dt.datetime
 ) -> Iterator[dict[str, list[SimCall]]]:
-    """Each day's calls (up to ``until``) by county code, duplicates left out."""
+    """Each date's calls (up to ``until``) by county code, duplicates left out."""
     county_of = {a.code: a.code[:6] for a in areas}
-    for calls in simulate(areas, start, days, seed=seed, scale=scale, texts=TextBank.from_corpus()):
+    end = dt.datetime.combine(
+        until.astimezone(SHANGHAI).date() + dt.timedelta(days=1), dt.time(), SHANGHAI
+    )
+    texts = TextBank.from_corpus()
+    for calls in simulate_days(areas, dates, end=end, seed=seed, scale=scale, texts=texts):
         by_county: dict[str, list[SimCall]] = defaultdict(list)
         for call in calls:
             if call.reported_at <= until and call.duplicate_of is None:
                 by_county[county_of[call.area_code]].append(call)
         yield by_county
+
+
+# Does a day already hold simulated calls? (Each day is written in one transaction.)
+_ANY_CALL_BETWEEN = (
+    select(Incident.id)
+    .where(
+        Incident.reported_at >= bindparam("begin"),
+        Incident.reported_at < bindparam("end"),
+        Incident.external_id.like("SIM-%"),
+    )
+    .limit(1)
+)
+
+
+def built_days(session: Session, dates: Sequence[dt.date]) -> set[dt.date]:
+    """The dates (Beijing days) whose simulated calls are already stored."""
+    connection = session.connection()
+    found = set()
+    for day in dates:
+        begin = dt.datetime.combine(day, dt.time(), SHANGHAI)
+        end = begin + dt.timedelta(days=1)
+        if connection.execute(_ANY_CALL_BETWEEN, {"begin": begin, "end": end}).first():
+            found.add(day)
+    return found
 
 
 def build_year(
@@ -313,26 +341,24 @@ def build_year(
     progress: Callable[[int], None] | None = None,
 ) -> YearSummary:
     """Simulate ``days`` days ending at ``until`` (default now) for the city or province
-    ``code`` at ``scale`` × its real volume, through the pipeline. ``progress(1)`` is called
-    after each day is written. Calls already stored (same record number) are skipped, so a second
-    run adds nothing."""
+    ``code`` at ``scale`` × its real volume, through the pipeline, the newest day first (so the
+    screens have today and the last weeks as soon as they can). ``progress(1)`` is called after
+    each day is written. Days already built are skipped — except the newest of them, which is
+    gone through again for the calls since (a call already stored, by its record number, is not
+    added twice) — so a second run adds only what is missing, and an interrupted one resumes."""
     until = until or utcnow()
     warm_up()
     last_day = until.astimezone(SHANGHAI).date()
-    start = last_day - dt.timedelta(days=days - 1)
+    window = [last_day - dt.timedelta(days=n) for n in range(days)]  # newest first
     with session_scope(factory, read_only=True) as session:
         areas = areas_of(session, code)
         directory = _towns_directory(session, code)
-        latest = session.scalar(
-            select(func.max(Incident.reported_at)).where(Incident.external_id.like("SIM-%"))
-        )
-    if latest is not None:  # built before: only the days since the last run (its last in full)
-        resume = latest.astimezone(SHANGHAI).date()
-        skipped = min(days, max(0, (resume - start).days))
-        days -= skipped
-        start = max(start, resume)
-        if progress and skipped:
-            progress(skipped)
+        done = built_days(session, window)
+    if done:
+        done.discard(max(done))
+    dates = [day for day in window if day not in done]
+    if progress and done:
+        progress(len(done))
     summary = YearSummary()
     Day = dict[str, list[NewIncident]]
     pending: list[tuple[Day, dict[str, Future[list[Triage]] | None]]] = []
@@ -358,7 +384,7 @@ def build_year(
             progress(1)
 
     with TriageAhead(workers) as ahead:
-        for calls in _days(areas, start, days, scale, seed, until):
+        for calls in _days(areas, dates, scale, seed, until):
             day = {
                 county: _items(found, until, _county_actor(county), directory)
                 for county, found in calls.items()
