@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,9 +74,11 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f}/s" if speed else "–/s", style="cyan")
 
 
-# The demo's default share of the real volume: a year of 绍兴市 at this share is ready within the
-# five minutes a new user waits for `make demo` on a two-core machine (`--volume 1` for all of it).
-DEMO_VOLUME = 0.1
+# The demo builds a city's real volume. The latest DEMO_READY_DAYS days are built before the
+# server starts (a new user waits for them: about a minute and a half for 绍兴市 on two cores);
+# the rest of the year is filled in behind it, newest first, by a separate process.
+DEMO_VOLUME = 1.0
+DEMO_READY_DAYS = 30
 
 
 def progress_bar() -> Progress:
@@ -602,11 +605,14 @@ def demo(
         bool, typer.Option("--live/--no-live", help="服务期间持续产生新警情，让大屏动起来")
     ] = True,
     live_per_minute: Annotated[float, typer.Option(help="实时模式每分钟新警情数")] = 12.0,
+    ready_days: Annotated[
+        int, typer.Option(help="启动服务前先建好的最近天数（其余在服务期间由后台进程补建）")
+    ] = DEMO_READY_DAYS,
     workers: Annotated[
         int | None, typer.Option(help="提前研判的进程数（默认有空闲核时为 1）")
     ] = None,
     serve_after: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="建好后是否启动服务")
+        bool, typer.Option("--serve/--no-serve", help="建好后是否启动服务（不启动则一次建完）")
     ] = True,
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
@@ -623,8 +629,8 @@ def demo(
 
     if scale not in ("city", "province"):
         raise typer.BadParameter("scale 只能是 city 或 province", param_hint="--scale")
-    if days < 0 or volume < 0:
-        raise typer.BadParameter("days 与 volume 不能为负数")
+    if days < 0 or volume < 0 or ready_days < 0:
+        raise typer.BadParameter("days、volume 与 ready-days 不能为负数")
     settings = load_settings()
     ensure_database(settings)
     area = "330000" if scale == "province" else city
@@ -642,18 +648,31 @@ def demo(
             fail(exc.message)
     engine = make_engine(settings.resolved_database_url)
     factory = make_sessionmaker(engine)
-    if days and volume:
+    workers = default_workers() if workers is None else workers
+    first = min(days, ready_days) if serve_after else days
+    if first and volume:
         with progress_bar() as bar:
-            task = bar.add_task(f"模拟 {days} 天警情（研判、分派、处置、回访）", total=days)
+            task = bar.add_task(f"模拟最近 {first} 天警情（研判、分派、处置、回访）", total=first)
             year = build_year(
                 factory,
                 area,
-                days=days,
+                days=first,
                 scale=volume,
-                workers=default_workers() if workers is None else workers,
+                workers=workers,
                 progress=lambda n: bar.advance(task, n),
             )
         console.print(f"模拟警情：新增 {year.created} 起（已有的跳过），{year.refused} 起未能登记")
+    rest = None
+    if serve_after and volume and days > first:
+        rest = multiprocessing.get_context("spawn").Process(
+            target=_build_rest_of_year,
+            args=(settings.resolved_database_url, area, days, volume, workers),
+            name="pingan-demo-year",
+        )
+        rest.start()
+        console.print(
+            f"其余 {days - first} 天的警情由后台进程补建（由近及远），大屏的同比数据随之补齐"
+        )
     units = sum(s.units for s in summaries)
     resources = sum(s.resources for s in summaries)
     console.print(f"演示数据已就绪：{units} 个单位，{resources} 个力量")
@@ -675,6 +694,32 @@ def demo(
             serve(host=host, port=port, workers=1)
         finally:
             stop.set()
+            if rest is not None and rest.is_alive():
+                rest.terminate()  # the day being written is rolled back; a rerun resumes
+                rest.join(timeout=30)
+    engine.dispose()
+
+
+def _build_rest_of_year(url: str, area: str, days: int, volume: float, workers: int) -> None:
+    """The demo's background process: the days not built yet, newest first, with a line of
+    progress every 30 days."""
+    from pingan.db.engine import make_engine
+    from pingan.db.session import make_sessionmaker
+    from pingan.demo.year import build_year
+
+    engine = make_engine(url)
+    written = 0
+
+    def progress(n: int) -> None:
+        nonlocal written
+        written += n
+        if written % 30 == 0 or written == days:
+            console.print(f"[后台补建] 已完成 {written}/{days} 天")
+
+    year = build_year(
+        make_sessionmaker(engine), area, days=days, scale=volume, workers=workers, progress=progress
+    )
+    console.print(f"[后台补建] 一年警情已建完：新增 {year.created} 起，{year.refused} 起未能登记")
     engine.dispose()
 
 
