@@ -42,7 +42,7 @@ def _make_demo(folder: Path) -> dict[str, Any]:
         [str(Path(sys.executable).with_name("pingan")), "demo", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,  # the progress lines are on stderr
         text=True,
     )
     finished: list[float] = []
@@ -62,7 +62,8 @@ def _make_demo(folder: Path) -> dict[str, Any]:
                     ready = time.perf_counter() - started
             except httpx.HTTPError:
                 time.sleep(0.5)
-        while not finished and process.poll() is None:
+        deadline = time.monotonic() + 3600
+        while not finished and process.poll() is None and time.monotonic() < deadline:
             time.sleep(1)
     finally:
         process.send_signal(signal.SIGINT)
