@@ -75,7 +75,7 @@ class RateColumn(ProgressColumn):
 
 
 # The demo builds a city's real volume. The latest DEMO_READY_DAYS days are built before the
-# server starts (a new user waits for them: about a minute and a half for 绍兴市 on two cores);
+# server starts (a new user waits for them: about 80 s for 绍兴市 on two cores);
 # the rest of the year is filled in behind it, newest first, by a separate process.
 DEMO_VOLUME = 1.0
 DEMO_READY_DAYS = 30
