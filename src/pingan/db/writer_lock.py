@@ -15,6 +15,7 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +65,14 @@ class LockingConnection(sqlite3.Connection):
     writer_lock: WriterLock | None = None
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            if self.writer_lock is not None:
-                self.writer_lock.release()
+        self._end(super().commit)
 
     def rollback(self) -> None:
+        self._end(super().rollback)
+
+    def _end(self, end: Callable[[], None]) -> None:
         try:
-            super().rollback()
+            end()
         finally:
             if self.writer_lock is not None:
                 self.writer_lock.release()
