@@ -289,6 +289,32 @@ class _Prepared:
     triage_payload: dict[str, Any]
 
 
+@dataclass
+class _Planned:
+    """A prepared incident, routed and with its history, waiting for its number and id."""
+
+    row: _Prepared
+    decision: Decision
+    history: list[Step]
+    units: list[int]  # the units that hold it at the end of its replay
+    since: dt.datetime  # since when
+    columns: dict[str, Any]  # the incident row, but for its number
+
+
+@dataclass
+class PreparedBatch:
+    """A batch read and decided, ready for :func:`record_incidents`: reads only, so a caller can
+    prepare it before its turn to write (the API's group commit) — nothing here needs the
+    writer's lock except the final check that the requests are still new."""
+
+    actor: Actor
+    items: Sequence[NewIncident]
+    now: dt.datetime
+    refused: dict[int, Outcome]
+    repeat_of: dict[int, int]
+    planned: list[_Planned]
+
+
 def create_incidents(
     session: Session,
     *,
@@ -298,15 +324,36 @@ def create_incidents(
     suggestions: Sequence[Triage] | None = None,
 ) -> list[Outcome]:
     """Record a batch; one outcome per item, in order. Flushes; the caller commits."""
+    existing = find_existing(session, actor, items)
+    batch = prepare_incidents(
+        session,
+        actor=actor,
+        items=items,
+        default_place=default_place,
+        suggestions=suggestions,
+        skip=existing,
+    )
+    return record_incidents(session, batch, existing=existing)
+
+
+def prepare_incidents(
+    session: Session,
+    *,
+    actor: Actor,
+    items: Sequence[NewIncident],
+    default_place: str | None = None,
+    suggestions: Sequence[Triage] | None = None,
+    skip: Mapping[int, Any] | None = None,
+) -> PreparedBatch:
+    """Triage, place, route and replay each item (those in ``skip`` — already stored — aside)."""
     now = utcnow()
-    outcomes: list[Outcome | None] = [None] * len(items)
-    for index, (incident_id, number) in find_existing(session, actor, items).items():
-        outcomes[index] = Outcome(incident_id, number, created=False)
+    skip = skip or {}
+    refused: dict[int, Outcome] = {}
     # The same request twice in one batch: the later ones repeat the first.
     first_of: dict[tuple[str, str], int] = {}
     repeat_of: dict[int, int] = {}
     for index, item in enumerate(items):
-        if outcomes[index] is not None:
+        if index in skip:
             continue
         for key in _request_keys(item):
             if key in first_of:
@@ -315,7 +362,7 @@ def create_incidents(
         else:
             for key in _request_keys(item):
                 first_of[key] = index
-    todo = [i for i, o in enumerate(outcomes) if o is None and i not in repeat_of]
+    todo = [i for i in range(len(items)) if i not in skip and i not in repeat_of]
     triaged = (
         [suggestions[i] for i in todo]  # given one per item
         if suggestions is not None
@@ -350,7 +397,7 @@ def create_incidents(
             if reported_at > limit:
                 raise InvalidInput("报警时间不能晚于当前时间", field="reported_at")
         except PinganError as error:
-            outcomes[index] = Outcome(None, None, created=False, error=error)
+            refused[index] = Outcome(None, None, created=False, error=error)
             continue
         triage_actor, payload = _triage_payload(actor, data, suggestion)
         prepared.append(
@@ -358,37 +405,45 @@ def create_incidents(
                 index, items[index], place, lon, lat, reported_at, suggestion, triage_actor, payload
             )
         )
-    _insert(session, actor, prepared, now, outcomes)
-    for index, first in repeat_of.items():
+    planned = _plan(session, actor, prepared, now)
+    return PreparedBatch(actor, items, now, refused, repeat_of, planned)
+
+
+def record_incidents(
+    session: Session,
+    batch: PreparedBatch,
+    *,
+    existing: Mapping[int, tuple[int, str]] | None = None,
+) -> list[Outcome]:
+    """Write a prepared batch; one outcome per item, in order. Requests found already stored
+    (``existing``, else looked up now) are answered with what they made. Flushes only."""
+    if existing is None:
+        existing = find_existing(session, batch.actor, batch.items)
+    outcomes: list[Outcome | None] = [None] * len(batch.items)
+    for index, (incident_id, number) in existing.items():
+        outcomes[index] = Outcome(incident_id, number, created=False)
+    for index, outcome in batch.refused.items():
+        if outcomes[index] is None:
+            outcomes[index] = outcome
+    fresh = [p for p in batch.planned if outcomes[p.row.index] is None]
+    _insert(session, fresh, batch.now, outcomes)
+    for index, first in batch.repeat_of.items():
+        if outcomes[index] is not None:
+            continue
         original = outcomes[first]
         assert original is not None
         outcomes[index] = Outcome(original.incident_id, original.number, False, original.error)
     return [o if o is not None else Outcome(None, None, False) for o in outcomes]
 
 
-def _insert(
-    session: Session,
-    actor: Actor,
-    prepared: list[_Prepared],
-    now: dt.datetime,
-    outcomes: list[Outcome | None],
-) -> None:
+def _plan(
+    session: Session, actor: Actor, prepared: list[_Prepared], now: dt.datetime
+) -> list[_Planned]:
+    """Route each incident and replay what followed (pure, once the units are read)."""
     if not prepared:
-        return
-    by_area: dict[tuple[str, dt.date], list[_Prepared]] = defaultdict(list)
-    for row in prepared:
-        area = row.place.county_code or row.place.city_code or row.place.code
-        by_area[(area, beijing_day(row.item.recorded_at or now))].append(row)
-    numbers: dict[int, str] = {}
-    for (area, _day), rows in sorted(by_area.items()):
-        when = rows[0].item.recorded_at or now
-        for row, number in zip(rows, reserve_numbers(session, area, len(rows), when), strict=True):
-            numbers[row.index] = number
+        return []
     directory = load_directory(session, [row.place for row in prepared])
-    incident_rows = []
-    histories: list[list[Step]] = []
-    decisions: list[Decision] = []
-    holders: list[tuple[list[int], dt.datetime]] = []  # the units that hold it, since when
+    planned = []
     for row in prepared:
         data, suggestion = row.item.data, row.suggestion
         at = row.item.recorded_at or now
@@ -398,14 +453,13 @@ def _insert(
             "initial_code": suggestion.code,
         }
         snapshot = replay([("create", create_payload), ("triage", row.triage_payload)])
-        history = [
+        history: list[Step] = [
             (actor, "create", None, "received", create_payload, at),
             (row.triage_actor, "triage", "received", snapshot.state, row.triage_payload, at),
         ]
         decision = decide(
             directory, snapshot.final_code or suggestion.code, row.place, row.reported_at
         )
-        decisions.append(decision)
         action, payload = routing_event(decision)
         before = snapshot.state
         snapshot = apply(snapshot, action, payload)
@@ -420,41 +474,63 @@ def _insert(
             history.append((step.actor, step.action, before, snapshot.state, step.payload, step.at))
             if step.action == "assign":
                 assigned_at = step.at
-        histories.append(history)
-        holders.append((list(snapshot.unit_ids), assigned_at))
-        incident_rows.append(
-            {
-                "number": numbers[row.index],
-                "external_id": data.external_id,
-                "idempotency_key": row.item.idempotency_key,
-                "channel": data.channel,
-                "reported_at": row.reported_at,
-                "created_at": at,
-                "created_by": actor.id,
-                "caller_name": data.caller_name,
-                "caller_phone": data.caller_phone,
-                "address": data.address,
-                "description": data.description,
-                "place_code": row.place.code,
-                "city_code": row.place.city_code,
-                "county_code": row.place.county_code,
-                "town_code": row.place.town_code,
-                "village_code": row.place.village_code,
-                "lon": row.lon,
-                "lat": row.lat,
-                "state": snapshot.state,
-                "initial_code": snapshot.initial_code,
-                "final_code": snapshot.final_code,
-                "police": snapshot.police,
-                "urgency": snapshot.urgency,
-                "result": snapshot.result,
-                "satisfaction": snapshot.satisfaction,
-                "solved": snapshot.solved,
-                "return_count": snapshot.return_count,
-                "updated_at": history[-1][5],
-                **due,
-            }
+        columns = {
+            "external_id": data.external_id,
+            "idempotency_key": row.item.idempotency_key,
+            "channel": data.channel,
+            "reported_at": row.reported_at,
+            "created_at": at,
+            "created_by": actor.id,
+            "caller_name": data.caller_name,
+            "caller_phone": data.caller_phone,
+            "address": data.address,
+            "description": data.description,
+            "place_code": row.place.code,
+            "city_code": row.place.city_code,
+            "county_code": row.place.county_code,
+            "town_code": row.place.town_code,
+            "village_code": row.place.village_code,
+            "lon": row.lon,
+            "lat": row.lat,
+            "state": snapshot.state,
+            "initial_code": snapshot.initial_code,
+            "final_code": snapshot.final_code,
+            "police": snapshot.police,
+            "urgency": snapshot.urgency,
+            "result": snapshot.result,
+            "satisfaction": snapshot.satisfaction,
+            "solved": snapshot.solved,
+            "return_count": snapshot.return_count,
+            "updated_at": history[-1][5],
+            **due,
+        }
+        planned.append(
+            _Planned(row, decision, history, list(snapshot.unit_ids), assigned_at, columns)
         )
+    return planned
+
+
+def _insert(
+    session: Session,
+    planned: list[_Planned],
+    now: dt.datetime,
+    outcomes: list[Outcome | None],
+) -> None:
+    if not planned:
+        return
+    by_area: dict[tuple[str, dt.date], list[_Prepared]] = defaultdict(list)
+    for plan in planned:
+        row = plan.row
+        area = row.place.county_code or row.place.city_code or row.place.code
+        by_area[(area, beijing_day(row.item.recorded_at or now))].append(row)
+    numbers: dict[int, str] = {}
+    for (area, _day), rows in sorted(by_area.items()):
+        when = rows[0].item.recorded_at or now
+        for row, number in zip(rows, reserve_numbers(session, area, len(rows), when), strict=True):
+            numbers[row.index] = number
+    prepared = [plan.row for plan in planned]
+    decisions = [plan.decision for plan in planned]
+    incident_rows = [{"number": numbers[plan.row.index], **plan.columns} for plan in planned]
     # A plain executemany (no RETURNING: SQLite would fall back to one statement per row),
     # then the ids by the numbers just handed out.
     connection = session.connection()
@@ -464,9 +540,9 @@ def _insert(
     id_of = {number: incident_id for number, incident_id in found}
     ids = [id_of[number] for number in number_list]
     event_rows = []
-    for row, incident_id, history in zip(prepared, ids, histories, strict=True):
-        event_rows += chained(incident_id, numbers[row.index], history)
-        outcomes[row.index] = Outcome(incident_id, numbers[row.index], created=True)
+    for plan, incident_id in zip(planned, ids, strict=True):
+        event_rows += chained(incident_id, numbers[plan.row.index], plan.history)
+        outcomes[plan.row.index] = Outcome(incident_id, numbers[plan.row.index], created=True)
     facts = {
         incident_id: IncidentFacts(
             id=incident_id,
@@ -496,10 +572,10 @@ def _insert(
             "unit_id": unit_id,
             "role": "lead" if n == 0 else "assist",
             "active": True,
-            "assigned_at": since,
+            "assigned_at": plan.since,
         }
-        for i, (units, since) in zip(ids, holders, strict=True)
-        for n, unit_id in enumerate(units)
+        for i, plan in zip(ids, planned, strict=True)
+        for n, unit_id in enumerate(plan.units)
     ]
     insert_many(connection, _table(IncidentAssignment), assignments)
 

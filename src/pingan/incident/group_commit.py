@@ -26,7 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
-from pingan.incident.creation import NewIncident, Outcome, create_incidents
+from pingan.incident.creation import (
+    NewIncident,
+    Outcome,
+    create_incidents,
+    prepare_incidents,
+    record_incidents,
+)
 from pingan.incident.models import Incident
 from pingan.incident.queries import assignments_of, incident_read
 from pingan.incident.schemas import IncidentCreate, IncidentRead
@@ -123,16 +129,32 @@ class GroupCommit:
         self, batch: Sequence[_Request], *, one_by_one: bool
     ) -> list[tuple[IncidentRead, bool] | BaseException]:
         outcomes: dict[int, Outcome] = {}
-        with session_scope(self._factory) as session:
-            by_actor: dict[Actor, list[int]] = defaultdict(list)
-            for index, request in enumerate(batch):
-                by_actor[request.actor].append(index)
-            for actor, indexes in by_actor.items():
-                groups = [[i] for i in indexes] if one_by_one else [indexes]
-                for group in groups:
-                    outcomes.update(
-                        zip(group, self._create(session, actor, batch, group), strict=True)
+        by_actor: dict[Actor, list[int]] = defaultdict(list)
+        for index, request in enumerate(batch):
+            by_actor[request.actor].append(index)
+        if one_by_one:
+            with session_scope(self._factory) as session:
+                for actor, indexes in by_actor.items():
+                    for index in indexes:
+                        outcomes[index] = self._create_one(session, actor, batch[index])
+        else:
+            # Read and decide first (places, routing, history), then take the writer's turn
+            # only to check the requests are new and write them.
+            with session_scope(self._factory, read_only=True) as session:
+                prepared = {
+                    actor: prepare_incidents(
+                        session,
+                        actor=actor,
+                        items=[batch[i].item for i in indexes],
+                        default_place=self._default_place,
+                        suggestions=[batch[i].suggestion for i in indexes],
                     )
+                    for actor, indexes in by_actor.items()
+                }
+            with session_scope(self._factory) as session:
+                for actor, indexes in by_actor.items():
+                    written = record_incidents(session, prepared[actor])
+                    outcomes.update(zip(indexes, written, strict=True))
         # Committed. The answers are read afterwards, without holding up the next writer.
         ids = [o.incident_id for o in outcomes.values() if o.incident_id is not None]
         with session_scope(self._factory, read_only=True) as session:
@@ -152,26 +174,23 @@ class GroupCommit:
                 answers.append((read, outcome.created))
         return answers
 
-    def _create(
-        self, session: Session, actor: Actor, batch: Sequence[_Request], group: list[int]
-    ) -> list[Outcome]:
-        def create() -> list[Outcome]:
-            return create_incidents(
+    def _create_one(self, session: Session, actor: Actor, request: _Request) -> Outcome:
+        def create() -> Outcome:
+            (outcome,) = create_incidents(
                 session,
                 actor=actor,
-                items=[batch[i].item for i in group],
+                items=[request.item],
                 default_place=self._default_place,
-                suggestions=[batch[i].suggestion for i in group],
+                suggestions=[request.suggestion],
             )
+            return outcome
 
-        if len(group) > 1:
-            return create()
         try:
             with session.begin_nested():
                 return create()
         except IntegrityError:
             # Lost a race with the same request in another process: its incident is the answer.
             found = create()
-            if any(o.created for o in found):
+            if found.created:
                 raise
             return found
