@@ -11,7 +11,6 @@ Readers are not involved (WAL lets them read during a write).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import time
@@ -20,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: writers wait in SQLite's busy handler there
+    fcntl = None  # type: ignore[assignment]
 
 POLL_SECONDS = (0.0002, 0.0005, 0.001)  # then every millisecond until the timeout
 
@@ -88,7 +92,7 @@ class LockingConnection(sqlite3.Connection):
 
 def attach(dbapi_connection: Any, database: str, timeout: float) -> None:
     """Give a new driver connection its own handle on the database's lock file."""
-    if isinstance(dbapi_connection, LockingConnection):
+    if isinstance(dbapi_connection, LockingConnection) and fcntl is not None:
         dbapi_connection.writer_lock = WriterLock(Path(f"{database}-writer.lock"), timeout)
 
 
