@@ -703,10 +703,16 @@ def demo(
 def _build_rest_of_year(url: str, area: str, days: int, volume: float, workers: int) -> None:
     """The demo's background process: the days not built yet, newest first, with a line of
     progress every 30 days."""
+    import signal
+
     from pingan.db.engine import make_engine
     from pingan.db.session import make_sessionmaker
     from pingan.demo.year import build_year
 
+    # Ctrl-C reaches the whole terminal group: the server stops this process itself (SIGTERM),
+    # which leaves through the with-blocks so that the triage worker stops too.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     engine = make_engine(url)
     written = 0
 
