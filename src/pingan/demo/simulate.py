@@ -508,7 +508,8 @@ def area_weights(areas: Sequence[Area], seed: int) -> np.ndarray:
     return np.asarray(raw / total, dtype=np.float64)
 
 
-def _prefix(areas: Sequence[Area]) -> str:
+def id_prefix(areas: Sequence[Area]) -> str:
+    """The area code in the record numbers of these areas' calls (``SIM-<prefix>-…``)."""
     codes = {a.code[:4] for a in areas}
     if len(codes) == 1:
         return next(iter(codes)) + "00"
@@ -553,7 +554,7 @@ def simulate_days(
     weights = np.cumsum(area_weights(areas, seed))
     weights[-1] = 1.0
     places = [_place(seed, a) for a in areas]
-    prefix = _prefix(areas)
+    prefix = id_prefix(areas)
     mean = daily_volume(sum(a.population for a in areas)) * scale
     for day in dates:
         yield _day(day, places, weights, mean, bank, prefix, end, seed)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingan.area.models import Place
 from pingan.db.base import utcnow
 from pingan.db.session import session_scope
-from pingan.demo.simulate import Area, SimCall, simulate, simulate_days
+from pingan.demo.simulate import Area, SimCall, id_prefix, simulate, simulate_days
 from pingan.demo.texts import TextBank
 from pingan.incident.assignment import DUE_COLUMNS, UnitDirectory, load_directory
 from pingan.incident.creation import NewIncident, Planned, create_incidents
@@ -311,20 +311,25 @@ _ANY_CALL_BETWEEN = (
     .where(
         Incident.reported_at >= bindparam("begin"),
         Incident.reported_at < bindparam("end"),
-        Incident.external_id.like("SIM-%"),
+        Incident.external_id.like(bindparam("pattern")),
     )
     .limit(1)
 )
 
 
-def built_days(session: Session, dates: Sequence[dt.date]) -> set[dt.date]:
-    """The dates (Beijing days) whose simulated calls are already stored."""
+def built_days(session: Session, dates: Sequence[dt.date], prefix: str = "") -> set[dt.date]:
+    """The dates (Beijing days) whose simulated calls are already stored (those of the areas
+    with this record-number ``prefix``: a city's days do not count for the province)."""
     connection = session.connection()
+    pattern = f"SIM-{prefix}-%" if prefix else "SIM-%"
     found = set()
     for day in dates:
         begin = dt.datetime.combine(day, dt.time(), SHANGHAI)
         end = begin + dt.timedelta(days=1)
-        if connection.execute(_ANY_CALL_BETWEEN, {"begin": begin, "end": end}).first():
+        found_one = connection.execute(
+            _ANY_CALL_BETWEEN, {"begin": begin, "end": end, "pattern": pattern}
+        ).first()
+        if found_one:
             found.add(day)
     return found
 
@@ -353,7 +358,7 @@ def build_year(
     with session_scope(factory, read_only=True) as session:
         areas = areas_of(session, code)
         directory = _towns_directory(session, code)
-        done = built_days(session, window)
+        done = built_days(session, window, id_prefix(areas))
     if done:
         done.discard(max(done))
     dates = [day for day in window if day not in done]
