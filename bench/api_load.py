@@ -121,10 +121,36 @@ async def _clients(port: int, token: str, texts: list[str]) -> tuple[list[float]
     return latencies, errors
 
 
-def _load(port: int, token: str, texts: list[str]) -> dict[str, Any]:
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
+
+
+def _load(port: int, token: str, texts: list[str], server_pid: int) -> dict[str, Any]:
+    server_cpu, client_cpu = _cpu_seconds(server_pid), time.process_time()
     began = time.perf_counter()
     latencies, errors = asyncio.run(_clients(port, token, texts))
     wall = time.perf_counter() - began
+    server_cpu = _cpu_seconds(server_pid) - server_cpu
+    client_cpu = time.process_time() - client_cpu
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
@@ -146,6 +172,9 @@ def _load(port: int, token: str, texts: list[str]) -> dict[str, Any]:
         "mean_ms": round(statistics.fmean(ordered) * 1000, 1) if ordered else 0.0,
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:5],
+        # CPU per acknowledged incident: every server process, and the load generator
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(latencies)), 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, len(latencies)), 2),
         "targets": {"per_s": 500, "p99_ms": 100, "errors": 0},
     }
 
@@ -165,7 +194,7 @@ def _measure(url: str) -> dict[str, Any]:
                 f"http://127.0.0.1:{port}/api/auth/token",
                 data={"username": "call_taker_330624", "password": DEMO_PASSWORD},
             ).json()["access_token"]
-            return _load(port, token, texts)
+            return _load(port, token, texts, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -2,9 +2,10 @@
 written together in the next transaction.
 
 Each request triages its own text first (no database needed), then hands the incident to one
-writer thread per process and waits. The writer takes everything waiting, records it with the
-batch creation path (``create_incidents``: one number reservation per county, bulk inserts, the
-rollups from the rows in hand) in one transaction, commits, reads the answers back outside the
+writer thread per process and waits. The writer takes everything waiting, prepares it with the
+batch creation path in a read-only transaction (``prepare_incidents``: places, routing, history),
+records it in one write transaction (``record_incidents``: one number reservation per county,
+bulk inserts, the rollups from the rows in hand), commits, reads the answers back outside the
 write transaction, and only then answers each request — so a 201 still means "on disk", and a
 request's outcome (created, already there, refused with its reason) is exactly what it would
 have been alone. Under load this turns a dozen small transactions
