@@ -28,6 +28,7 @@ from pingan.triage.decide import warm_up
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
 from pingan.user.api import router as user_router
+from pingan.user.security import VerifiedTokens
 from pingan.web.routes import PUBLIC_ROUTES as WEB_PUBLIC_ROUTES
 from pingan.web.routes import router as web_router
 
@@ -86,6 +87,7 @@ def create_app(
     app.state.sessionmaker = session_factory
     app.state.group_commit = GroupCommit(session_factory, settings.default_place)
     app.state.actors = {}  # user id → (valid until, Actor): see deps.get_actor
+    app.state.tokens = VerifiedTokens(settings.resolved_secret_key)
 
     @app.exception_handler(PinganError)
     async def _pingan_error(_request: Request, exc: PinganError) -> JSONResponse:

@@ -16,7 +16,7 @@ from pingan.db.session import session_scope
 from pingan.errors import Unauthenticated
 from pingan.user.queries import actor_for
 from pingan.user.scope import Actor
-from pingan.user.security import read_token
+from pingan.user.security import VerifiedTokens
 
 # A signed-in user's role, jurisdiction and unit are read from the database at most this often per
 # process (a disabled account or a changed role takes effect within this many seconds).
@@ -43,17 +43,14 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_actor(
-    request: Request,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(bearer)],
-) -> Actor:
+async def get_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
     """The signed-in user, read in a short read-only transaction of its own (so a request that
     writes takes the write lock only when it starts writing). Async, so that the usual case — a
     user seen in the last few seconds — costs no trip through the thread pool."""
     if not token:
         raise Unauthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    user_id = read_token(token, secret=settings.resolved_secret_key)
+    tokens: VerifiedTokens = request.app.state.tokens
+    user_id = tokens.user_id(token)
     known: dict[int, tuple[float, Actor]] = request.app.state.actors
     now = time.monotonic()
     cached = known.get(user_id)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from pingan.app import PUBLIC_ROUTES
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SECRET
 
 
 def _all_routes(routes: list[Any]) -> Iterator[Any]:
@@ -69,3 +71,28 @@ def test_passwords_are_stored_hashed_with_argon2(session, persona) -> None:
     assert user is not None
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("$argon2id$")
+
+
+def test_a_token_used_before_is_refused_once_it_has_expired(client: TestClient, persona) -> None:
+    """Checked signatures are remembered, but only until the token's own expiry."""
+    lin = persona("lin_exp", "commander", place="330624")
+    expires = int(time.time()) + 2
+    token = jwt.encode({"sub": str(lin.actor.id), "exp": expires}, SECRET, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/users/me", headers=headers).status_code == 200
+    time.sleep(max(0.0, expires - time.time()) + 0.1)
+    response = client.get("/api/users/me", headers=headers)
+    assert response.status_code == 401
+    assert "令牌" in response.json()["message"]
+
+
+def test_a_remembered_token_with_its_signature_changed_is_refused(
+    client: TestClient, persona
+) -> None:
+    lin = persona("lin_sig", "commander", place="330624")
+    assert client.get("/api/users/me", headers=lin.headers).status_code == 200
+    token = lin.headers["Authorization"].removeprefix("Bearer ")
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    response = client.get("/api/users/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401

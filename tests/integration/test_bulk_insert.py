@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+import pytest
 from sqlalchemy import Table, insert, select, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from pingan.db.bulk import insert_many
@@ -25,6 +27,34 @@ def _incident(number: str) -> dict[str, Any]:
         "lon": 120.9,
         "lat": None,
     }
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        NOW,
+        dt.datetime(2026, 1, 1, 0, 0, 0, tzinfo=dt.UTC),  # no microseconds
+        dt.datetime(2026, 3, 1, 7, 5, 9, 42, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ],
+)
+def test_times_are_stored_as_the_orm_stores_them(session: Session, when: dt.datetime) -> None:
+    table = cast(Table, Incident.__table__)
+    connection = session.connection()
+    connection.execute(insert(table), [_incident("TIME-A") | {"reported_at": when}])
+    insert_many(connection, table, [_incident("TIME-B") | {"reported_at": when}])
+    raw = connection.execute(
+        text("SELECT reported_at FROM incident WHERE number LIKE 'TIME-%' ORDER BY number")
+    ).scalars()
+    first, second = raw
+    assert first == second
+    back = session.scalars(select(Incident.reported_at).where(Incident.number == "TIME-B"))
+    assert back.one() == when
+
+
+def test_a_time_without_a_zone_is_refused(session: Session) -> None:
+    naive = _incident("NAIVE") | {"reported_at": dt.datetime(2026, 1, 1, 8, 0)}
+    with pytest.raises((ValueError, StatementError), match="naive"):
+        insert_many(session.connection(), cast(Table, Incident.__table__), [naive])
 
 
 def test_the_same_rows_are_stored_the_same_way(session: Session, backend: str) -> None:

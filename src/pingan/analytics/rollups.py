@@ -22,13 +22,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pingan.analytics.models import (
@@ -37,6 +35,7 @@ from pingan.analytics.models import (
     RollupDaily,
     RollupTownDaily,
 )
+from pingan.db.bulk import add_many
 from pingan.incident.lifecycle import Snapshot, apply
 from pingan.incident.models import Incident, IncidentEvent
 
@@ -204,36 +203,14 @@ def project(deltas: Iterable[Delta], columns: Sequence[str]) -> list[dict[str, A
     ]
 
 
-@cache
-def _upsert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
-    """``INSERT … ON CONFLICT (key) DO UPDATE SET m = m + excluded.m`` for one grain, built once
-    (building it costs more than running it for a handful of rows)."""
-    if dialect == "postgresql":
-        pg = postgresql.insert(table)
-        return pg.on_conflict_do_update(
-            index_elements=list(columns),
-            set_={m: table.c[m] + pg.excluded[m] for m in MEASURES},
-        )
-    if dialect == "sqlite":
-        lite = sqlite.insert(table)
-        return lite.on_conflict_do_update(
-            index_elements=list(columns),
-            set_={m: table.c[m] + lite.excluded[m] for m in MEASURES},
-        )
-    raise NotImplementedError(f"rollups need SQLite or PostgreSQL, not {dialect}")
-
-
 def apply_deltas(connection: Connection, deltas: Sequence[Delta]) -> None:
     """Add the deltas to every grain with ``INSERT … ON CONFLICT DO UPDATE``."""
     if not deltas:
         return
     for table, columns in GRAINS:
         rows = project(deltas, columns)
-        if not rows:
-            continue
-        statement = _upsert(connection.dialect.name, table, columns)
         for start in range(0, len(rows), _CHUNK):
-            connection.execute(statement, rows[start : start + _CHUNK])
+            add_many(connection, table, columns, rows[start : start + _CHUNK])
 
 
 def _field(row: Any, name: str) -> Any:

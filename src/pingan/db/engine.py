@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ from sqlalchemy.engine import make_url
 from pingan.db import writer_lock
 
 READ_ONLY = "pingan_read_only"
+# JSON columns hold Chinese text: written as UTF-8 rather than \uXXXX escapes (a third of the
+# bytes for a routing trace) and without spaces. Read back by json.loads either way.
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
@@ -30,12 +34,21 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000, echo: bool = False) -
         if on_disk and not parsed.query.get("mode"):
             Path(on_disk).parent.mkdir(parents=True, exist_ok=True)
             connect_args["factory"] = writer_lock.LockingConnection
-        engine = create_engine(parsed, echo=echo, connect_args=connect_args)
+        engine = create_engine(
+            parsed, echo=echo, connect_args=connect_args, json_serializer=_json_text
+        )
         _configure_sqlite(engine, busy_timeout_ms, on_disk)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        json_serializer=_json_text,
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, database: str | None) -> None:

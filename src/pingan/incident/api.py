@@ -40,7 +40,6 @@ from pingan.incident.timers import DONE_STATES, fired_stages
 from pingan.pagination import MAX_PAGE_SIZE, Page
 from pingan.routing.timelimits import stages
 from pingan.triage import triage
-from pingan.triage.decide import triage_many
 from pingan.user.scope import CAN_CREATE_INCIDENTS, require_role
 
 router = APIRouter(prefix="/api/incidents", tags=["警情"])
@@ -51,7 +50,6 @@ async def add_incident(
     data: IncidentCreate,
     actor: ActorDep,
     request: Request,
-    settings: SettingsDep,
     response: Response,
     idempotency_key: Annotated[
         str | None,
@@ -60,15 +58,10 @@ async def add_incident(
         ),
     ] = None,
 ) -> IncidentRead:
-    """Triage here, then the process's group commit writes it (with whatever else arrived at the
-    same moment) and answers once it is on disk. Async: triage is a fraction of a millisecond of
-    CPU, and the wait for the commit needs no thread of its own."""
-    default_place = actor.place_code or settings.default_place
-    (suggestion,) = triage_many(
-        [data.description], [data.address], default_place, channels=[data.channel]
-    )
+    """The process's group commit triages and writes it (with whatever else arrived at the same
+    moment) and answers once it is on disk. Async: the wait needs no thread of its own."""
     writer: GroupCommit = request.app.state.group_commit
-    read, created = await writer.create(actor, data, suggestion, idempotency_key)
+    read, created = await writer.create(actor, data, idempotency_key)
     if not created:
         response.status_code = 200
     return read

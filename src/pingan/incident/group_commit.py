@@ -1,9 +1,10 @@
 """Group commit for incidents posted to the API: whoever arrives while a write is under way is
 written together in the next transaction.
 
-Each request triages its own text first (no database needed), then hands the incident to one
-writer thread per process and waits. The writer takes everything waiting, prepares it with the
-batch creation path in a read-only transaction (``prepare_incidents``: places, routing, history),
+Each request hands its incident to one writer thread per process and waits. The writer takes
+everything waiting, triages it together (a batch of texts costs a third of what each alone
+does), prepares it with the batch creation path in a read-only transaction
+(``prepare_incidents``: places, routing, history),
 records it in one write transaction (``record_incidents``: one number reservation per county,
 bulk inserts, the rollups from the rows in hand), commits, reads the answers back outside the
 write transaction, and only then answers each request — so a 201 still means "on disk", and a
@@ -21,8 +22,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,17 +40,20 @@ from pingan.incident.models import Incident
 from pingan.incident.queries import assignments_of, incident_read
 from pingan.incident.schemas import IncidentCreate, IncidentRead
 from pingan.triage import Triage
+from pingan.triage.decide import triage_many
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
 MAX_BATCH = 256
 WAIT_SECONDS = 60.0
+_INCIDENTS = select(*cast(Table, Incident.__table__).columns).where(
+    Incident.id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass
 class _Request:
     actor: Actor
     item: NewIncident
-    suggestion: Triage
     answer: Future[tuple[IncidentRead, bool]] = field(default_factory=Future)
 
 
@@ -63,16 +68,12 @@ class GroupCommit:
         self._lock = threading.Lock()
 
     async def create(
-        self,
-        actor: Actor,
-        data: IncidentCreate,
-        suggestion: Triage,
-        idempotency_key: str | None = None,
+        self, actor: Actor, data: IncidentCreate, idempotency_key: str | None = None
     ) -> tuple[IncidentRead, bool]:
-        """Record one incident (in the next group); returns ``(read, created)`` once committed.
-        Awaits the commit instead of holding a thread."""
+        """Triage and record one incident (in the next group); returns ``(read, created)`` once
+        committed. Awaits the commit instead of holding a thread."""
         require_role(actor, CAN_CREATE_INCIDENTS, "登记警情")
-        request = _Request(actor, NewIncident(data, idempotency_key), suggestion)
+        request = _Request(actor, NewIncident(data, idempotency_key))
         self._ensure_started()
         self._queue.put(request)
         return await asyncio.wait_for(asyncio.wrap_future(request.answer), WAIT_SECONDS)
@@ -141,6 +142,7 @@ class GroupCommit:
         else:
             # Read and decide first (places, routing, history), then take the writer's turn
             # only to check the requests are new and write them.
+            suggestions = self._triage(batch)
             with session_scope(self._factory, read_only=True) as session:
                 prepared = {
                     actor: prepare_incidents(
@@ -148,7 +150,7 @@ class GroupCommit:
                         actor=actor,
                         items=[batch[i].item for i in indexes],
                         default_place=self._default_place,
-                        suggestions=[batch[i].suggestion for i in indexes],
+                        suggestions=[suggestions[i] for i in indexes],
                     )
                     for actor, indexes in by_actor.items()
                 }
@@ -156,11 +158,13 @@ class GroupCommit:
                 for actor, indexes in by_actor.items():
                     written = record_incidents(session, prepared[actor])
                     outcomes.update(zip(indexes, written, strict=True))
-        # Committed. The answers are read afterwards, without holding up the next writer.
+        # Committed. The answers are read afterwards (as plain rows), without holding up the
+        # next writer.
         ids = [o.incident_id for o in outcomes.values() if o.incident_id is not None]
         with session_scope(self._factory, read_only=True) as session:
             incidents = {
-                i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))
+                row.id: row
+                for row in session.connection().execute(_INCIDENTS, {"ids": sorted(set(ids))})
             }
             assignments = assignments_of(session, ids)
             answers: list[tuple[IncidentRead, bool] | BaseException] = []
@@ -175,14 +179,27 @@ class GroupCommit:
                 answers.append((read, outcome.created))
         return answers
 
+    def _triage(self, batch: Sequence[_Request]) -> list[Triage]:
+        """Every request's triage, a batch per home place (as ``prepare_incidents`` would)."""
+        by_home: dict[str | None, list[int]] = defaultdict(list)
+        for index, request in enumerate(batch):
+            by_home[request.actor.place_code or self._default_place].append(index)
+        found: dict[int, Triage] = {}
+        for home, indexes in by_home.items():
+            items = [batch[i].item.data for i in indexes]
+            triaged = triage_many(
+                [d.description for d in items],
+                [d.address for d in items],
+                home,
+                channels=[d.channel for d in items],
+            )
+            found.update(zip(indexes, triaged, strict=True))
+        return [found[i] for i in range(len(batch))]
+
     def _create_one(self, session: Session, actor: Actor, request: _Request) -> Outcome:
         def create() -> Outcome:
             (outcome,) = create_incidents(
-                session,
-                actor=actor,
-                items=[request.item],
-                default_place=self._default_place,
-                suggestions=[request.suggestion],
+                session, actor=actor, items=[request.item], default_place=self._default_place
             )
             return outcome
 

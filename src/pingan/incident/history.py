@@ -17,6 +17,9 @@ from pingan.incident.models import Incident, IncidentEvent
 from pingan.user.scope import Actor
 
 GENESIS = "0" * 64
+# json.dumps(..., ensure_ascii=False, sort_keys=True, separators=(",", ":")), built once: dumps
+# with arguments builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def event_hash(
@@ -42,7 +45,7 @@ def event_hash(
         payload,
         prev_hash,
     ]
-    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    encoded = _CANONICAL.encode(body)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
