@@ -117,8 +117,13 @@ def create_app(
     _mount_api_docs(app)
 
     @app.get("/api/health", tags=["系统"], summary="健康检查（公开）")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def health() -> dict[str, str | bool]:
+        # Whether this process watches the time limits (one worker of several does).
+        return {
+            "status": "ok",
+            "version": __version__,
+            "time_limits": app.state.settings.run_time_limits,
+        }
 
     app.include_router(user_router)
     app.include_router(area_router)

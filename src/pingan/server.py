@@ -4,12 +4,15 @@ With several workers uvicorn hands all of them one listening socket, and whichev
 first accepts every connection waiting — a burst of clients opening keep-alive connections lands
 on one worker while the others idle. Here each worker binds its own socket with ``SO_REUSEPORT``
 instead, so the kernel spreads new connections across the workers. The parent only watches:
-it restarts a worker that dies and stops them all on Ctrl-C or SIGTERM.
+it restarts a worker that dies and stops them all on Ctrl-C or SIGTERM. Only the first worker
+runs the time-limit engine (``PINGAN_RUN_TIME_LIMITS`` is off in the others): one engine is
+enough for the database, and each would otherwise re-read every changed incident each second.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -43,8 +46,11 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, index: int) -> None:
     import uvicorn
+
+    if index > 0:
+        os.environ["PINGAN_RUN_TIME_LIMITS"] = "false"
 
     sock = _listening_socket(host, port)
     config = uvicorn.Config(APP, factory=True, log_level="warning")
@@ -61,12 +67,14 @@ def _supervise(host: str, port: int, workers: int) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-    def start() -> tuple[BaseProcess, float]:
-        process = context.Process(target=_worker, args=(host, port), name="pingan-worker")
+    def start(index: int) -> tuple[BaseProcess, float]:
+        process = context.Process(
+            target=_worker, args=(host, port, index), name=f"pingan-worker-{index}"
+        )
         process.start()
         return process, time.monotonic()
 
-    running = [start() for _ in range(workers)]
+    running = [start(index) for index in range(workers)]
     early_deaths = 0
     try:
         while not stopping:
@@ -78,7 +86,7 @@ def _supervise(host: str, port: int, workers: int) -> None:
                     early_deaths += 1
                     if early_deaths > RESTART_LIMIT:
                         raise SystemExit(f"工作进程反复退出（退出码 {process.exitcode}），服务停止")
-                running[index] = start()
+                running[index] = start(index)
     finally:
         for process, _ in running:
             if process.is_alive():

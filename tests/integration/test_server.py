@@ -1,5 +1,5 @@
-"""``pingan serve --workers 2``: several processes answer on one port, and SIGTERM stops them
-all (the port is free afterwards, no worker left behind)."""
+"""``pingan serve --workers 2``: several processes answer on one port, one of them watches the
+time limits, and SIGTERM stops them all (the port is free afterwards, no worker left behind)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> Non
     prepare_database(url)
     port = _free_port()
     server = _start_server(url, tmp_path, port, workers=2)
+    watching = []
     try:
-        for _ in range(20):  # a new connection each time: the kernel spreads them
+        for _ in range(40):  # a new connection each time: the kernel spreads them
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-                assert client.get("/api/health").status_code == 200
+                health = client.get("/api/health")
+                assert health.status_code == 200
+                watching.append(health.json()["time_limits"])
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     with socket.socket() as probe:  # nobody listens any more (no SO_REUSEPORT on this one)
         probe.bind(("127.0.0.1", port))
+    # Both workers answered, and only one of them runs the time-limit engine.
+    assert set(watching) == {True, False}
