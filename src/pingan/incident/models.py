@@ -50,13 +50,13 @@ class Incident(Base):
     description: Mapped[str] = mapped_column(Text)
     place_code: Mapped[str | None] = mapped_column(ForeignKey("place.code"))
     city_code: Mapped[str | None] = mapped_column(String(24), index=True)
-    county_code: Mapped[str | None] = mapped_column(String(24), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(24))  # ix_incident_county_reported
     town_code: Mapped[str | None] = mapped_column(String(24), index=True)
     village_code: Mapped[str | None] = mapped_column(String(24), index=True)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # Snapshot of the history (rebuilt by ``lifecycle.replay``).
-    state: Mapped[str] = mapped_column(String(16), index=True, default="received")
+    state: Mapped[str] = mapped_column(String(16), default="received")  # ix_incident_open_due
     initial_code: Mapped[str | None] = mapped_column(String(6))
     final_code: Mapped[str | None] = mapped_column(String(6), index=True)
     police: Mapped[bool | None] = mapped_column(Boolean)
@@ -106,7 +106,8 @@ class IncidentEvent(Base):
     __tablename__ = "incident_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    # Looked up through uq_incident_event_incident_id_seq (incident_id first).
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(Integer)

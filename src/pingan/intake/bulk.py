@@ -10,9 +10,11 @@ already stored are counted as already imported, which is also how an interrupted
 from __future__ import annotations
 
 import csv
+import gc
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ class ImportSummary:
 
 
 Batch = list[tuple[int, IncidentCreate]]
+_FULL_EVERY = 50
 
 
 def _write_batch(
@@ -117,6 +120,27 @@ def _batches(
         yield batch
 
 
+@contextmanager
+def _collected_between_batches() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector off during a batch and run once after it (a young collection;
+    a full one every ``_FULL_EVERY`` batches). Left on, it walks each batch's many small objects
+    again and again while they are built: about a tenth of the import's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    done = 0
+
+    def collect() -> None:
+        nonlocal done
+        done += 1
+        gc.collect(2 if done % _FULL_EVERY == 0 else 1)
+
+    try:
+        yield collect
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_incidents(
     factory: sessionmaker[Session],
     path: Path,
@@ -146,8 +170,9 @@ def import_incidents(
         if progress:
             progress(len(batch))
 
-    with TriageAhead(workers) as ahead:
+    with TriageAhead(workers) as ahead, _collected_between_batches() as collect:
         for batch in _batches(path, mapping, batch_size, summary):
+            collect()
             pending.append((batch, ahead.submit([data for _, data in batch], home)))
             if len(pending) > ahead.workers:
                 write_oldest()
