@@ -1,0 +1,69 @@
+"""The API's group commit: incidents posted at the same moment are triaged and written together,
+and each answer is what that request alone would have got."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan.db.session import session_scope
+from pingan.incident.group_commit import GroupCommit
+from pingan.incident.schemas import IncidentCreate, IncidentRead
+from pingan.triage import triage
+from pingan.user.actions import create_user
+from pingan.user.queries import actor_for
+from pingan.user.schemas import UserCreate
+from pingan.user.scope import Actor
+from tests.conftest import PASSWORD
+
+XINCHANG, SHENGZHOU = "330624", "330683"
+TEXTS = ("两人在路边争吵后打了起来，一人头部流血", "小区旁工地夜里施工噪音很大，影响休息")
+
+
+def _call_taker(session: Session, name: str, place: str) -> Actor:
+    user = create_user(
+        session,
+        data=UserCreate(username=name, password=PASSWORD, role="call_taker", place_code=place),
+    )
+    return actor_for(session, user.id)
+
+
+def test_incidents_posted_together_keep_their_own_users_area_and_triage(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_scope(session_factory) as session:
+        xinchang = _call_taker(session, "gc_xinchang", XINCHANG)
+        shengzhou = _call_taker(session, "gc_shengzhou", SHENGZHOU)
+    writer = GroupCommit(session_factory, default_place=None)
+
+    def body(text: str) -> IncidentCreate:
+        return IncidentCreate(channel="110", description=text, address="人民路1号")
+
+    async def post_all() -> list[tuple[IncidentRead, bool]]:
+        return await asyncio.gather(
+            writer.create(xinchang, body(TEXTS[0]), "gc-1"),
+            writer.create(shengzhou, body(TEXTS[0]), "gc-2"),
+            writer.create(xinchang, body(TEXTS[1]), "gc-3"),
+            writer.create(xinchang, body(TEXTS[0]), "gc-1"),  # a retry of the first
+        )
+
+    try:
+        answers = asyncio.run(post_all())
+    finally:
+        writer.stop()
+    (first, made), (second, _), (third, _), (retry, retried) = answers
+    # An address with no county in it is placed in the poster's own county.
+    assert [first.county_code, second.county_code, third.county_code] == [
+        XINCHANG,
+        SHENGZHOU,
+        XINCHANG,
+    ]
+    # Each incident has the category its own text gets when triaged alone.
+    assert first.initial_code == triage(TEXTS[0], "人民路1号", XINCHANG, channel="110").code
+    assert third.initial_code == triage(TEXTS[1], "人民路1号", XINCHANG, channel="110").code
+    assert first.initial_code != third.initial_code
+    # The retry is answered with the first incident and makes nothing new.
+    assert made and not retried and retry.number == first.number
+    assert len({first.number, second.number, third.number}) == 3
+    assert all(a.state != "received" for a in (first, second, third))  # routed on the way in
