@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
     again = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
     assert again.imported == 0 and again.already == 3
     assert _count(session) == 3
+    assert gc.isenabled()  # collection is paused only while an import runs
 
 
 def test_a_triage_worker_process_gives_the_same_incidents(

@@ -108,6 +108,7 @@ def _parameters(
     return names, list(zip(*(_values(c, rows) for c in columns), strict=True))
 
 
+@cache
 def _insert_sql(dialect: Dialect, table: Table, names: tuple[str, ...]) -> str:
     # Only the table's own (quoted) names go into the text; every value is a bound parameter.
     quote = dialect.identifier_preparer.quote
@@ -150,11 +151,14 @@ def add_many(
         connection.execute(statement, list(rows))
         return
     names, parameters = _parameters(connection, table, rows)
-    quote = connection.dialect.identifier_preparer.quote
+    connection.exec_driver_sql(_add_sql(connection.dialect, table, key, names), parameters)
+
+
+@cache
+def _add_sql(dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
     added = ", ".join(
         f"{quote(c)} = {quote(c)} + excluded.{quote(c)}" for c in names if c not in key
     )
     conflict = ", ".join(quote(c) for c in key)
-    insert_sql = _insert_sql(connection.dialect, table, names)
-    sql = f"{insert_sql} ON CONFLICT ({conflict}) DO UPDATE SET {added}"
-    connection.exec_driver_sql(sql, parameters)
+    return f"{_insert_sql(dialect, table, names)} ON CONFLICT ({conflict}) DO UPDATE SET {added}"
