@@ -2,15 +2,14 @@
 written together in the next transaction.
 
 Each request hands its incident to one writer thread per process and waits. The writer takes
-everything waiting, triages it together (a batch of texts costs a third of what each alone
-does), prepares it with the batch creation path in a read-only transaction
-(``prepare_incidents``: places, routing, history),
-records it in one write transaction (``record_incidents``: one number reservation per county,
-bulk inserts, the rollups from the rows in hand), commits, reads the answers back outside the
-write transaction, and only then answers each request — so a 201 still means "on disk", and a
-request's outcome (created, already there, refused with its reason) is exactly what it would
-have been alone. Under load this turns a dozen small transactions
-into one; with one request at a time it costs nothing.
+everything waiting, triages it together (``python -m bench triage``: texts in a batch cost about
+half of what each alone does), prepares it with the batch creation path in a read-only
+transaction (``prepare_incidents``: places, routing, history), records it in one write
+transaction (``record_incidents``: one number reservation per county, bulk inserts, the rollups
+from the rows in hand), commits, reads the answers back outside the write transaction, and only
+then answers each request — so a 201 still means "on disk", and a request's outcome (created,
+already there, refused with its reason) is exactly what it would have been alone. Under load
+this turns a dozen small transactions into one; with one request at a time it costs nothing.
 """
 
 from __future__ import annotations

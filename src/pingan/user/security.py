@@ -33,12 +33,7 @@ def issue_token(*, user_id: int, secret: str, minutes: int) -> str:
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def read_token(token: str, *, secret: str) -> int:
-    """The user id a valid token names; raises ``Unauthenticated`` otherwise."""
-    return _verified(token, secret)[0]
-
-
-def _verified(token: str, secret: str) -> tuple[int, float]:
+def read_token(token: str, *, secret: str) -> tuple[int, float]:
     """(user id, expiry as a Unix time) of a valid token; raises ``Unauthenticated`` otherwise."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})
@@ -50,7 +45,7 @@ def _verified(token: str, secret: str) -> tuple[int, float]:
 class VerifiedTokens:
     """Tokens whose signature was checked, remembered until they expire: a client sends the
     same token with every request, and checking it again each time is a good part of a small
-    request's cost. An unknown or expired token is checked (and refused) as ``read_token`` does."""
+    request's cost. An unknown or expired token is checked again (and refused)."""
 
     def __init__(self, secret: str, size: int = 10_000) -> None:
         self._secret = secret
@@ -61,7 +56,7 @@ class VerifiedTokens:
         known = self._known.get(token)
         if known is not None and known[1] > time.time():
             return known[0]
-        user_id, expires = _verified(token, self._secret)
+        user_id, expires = read_token(token, secret=self._secret)
         if len(self._known) >= self._size:
             self._known.clear()  # many tokens at once: start again rather than grow
         self._known[token] = (user_id, expires)
