@@ -39,6 +39,7 @@ from pingan.incident.models import Incident
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.incident.timers import DONE_STATES, ENGINE_ACTOR, escalation_payload, missed
 from pingan.intake.ahead import TriageAhead
+from pingan.intake.collection import collected_between_batches
 from pingan.routing.engine import Decision, UnitRef
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
@@ -388,8 +389,9 @@ def build_year(
         if progress:
             progress(1)
 
-    with TriageAhead(workers) as ahead:
+    with TriageAhead(workers) as ahead, collected_between_batches() as collect:
         for calls in _days(areas, dates, scale, seed, until):
+            collect()
             day = {
                 county: _items(found, until, _county_actor(county), directory)
                 for county, found in calls.items()
