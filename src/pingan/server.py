@@ -11,6 +11,7 @@ enough for the database, and each would otherwise re-read every changed incident
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -21,6 +22,11 @@ from types import FrameType
 
 APP = "pingan.app:create_app"
 BACKLOG = 2048
+# The cycle collector's young generation is collected every 20,000 allocations instead of 700
+# (older ones every 50 and 100 of those): a request makes thousands of short-lived objects, and
+# with the defaults they were walked, and some promoted to be walked again by full collections,
+# before they died. By hand with bench api_load: p99 lower in five runs out of five.
+COLLECTOR_THRESHOLDS = (20_000, 50, 100)
 RESTART_LIMIT = 5  # workers dying within a minute of starting before the server gives up
 
 
@@ -29,6 +35,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        gc.set_threshold(*COLLECTOR_THRESHOLDS)
         uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level="warning")
         return
     _listening_socket(host, port).close()  # fail here, once, if the port is taken
@@ -51,6 +58,7 @@ def _worker(host: str, port: int, index: int) -> None:
 
     if index > 0:
         os.environ["PINGAN_RUN_TIME_LIMITS"] = "false"
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
     sock = _listening_socket(host, port)
     config = uvicorn.Config(APP, factory=True, log_level="warning")
