@@ -76,7 +76,7 @@ def test_passwords_are_stored_hashed_with_argon2(session, persona) -> None:
 def test_a_token_used_before_is_refused_once_it_has_expired(client: TestClient, persona) -> None:
     """Checked signatures are remembered, but only until the token's own expiry."""
     lin = persona("lin_exp", "commander", place="330624")
-    expires = int(time.time()) + 2
+    expires = int(time.time()) + 3
     token = jwt.encode({"sub": str(lin.actor.id), "exp": expires}, SECRET, algorithm="HS256")
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/users/me", headers=headers).status_code == 200
