@@ -18,6 +18,15 @@ NAMING = {
 }
 
 
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """The time in UTC, as it is stored; a time without a zone is refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; Pingan stores only aware times")
+    return value.astimezone(dt.UTC)
+
+
 class UtcDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware datetimes, stored as UTC on every backend.
 
@@ -28,11 +37,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; Pingan stores only aware times")
-        return value.astimezone(dt.UTC)
+        return as_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:

@@ -25,7 +25,7 @@ from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
 
-from pingan.db.base import UtcDateTime
+from pingan.db.base import UtcDateTime, as_utc
 
 Processor = Callable[[Any], Any] | None
 
@@ -47,11 +47,8 @@ def _value(default: Any) -> Any:
 
 def _utc_text(value: dt.datetime | None) -> str | None:
     """What ``UtcDateTime`` stores on SQLite: the UTC time as SQLAlchemy's DATETIME writes it."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given; Pingan stores only aware times")
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = as_utc(value)
+    return None if utc is None else utc.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _processor(table: Table, column: str, dialect: Dialect) -> Processor:

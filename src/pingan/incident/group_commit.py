@@ -179,7 +179,9 @@ class GroupCommit:
         return answers
 
     def _triage(self, batch: Sequence[_Request]) -> list[Triage]:
-        """Every request's triage, a batch per home place (as ``prepare_incidents`` would)."""
+        """Every request's triage, one batch per home place across users (several call-takers of
+        a county post at once; ``prepare_incidents`` alone would triage per user), with the
+        default place ``prepare_incidents`` would use."""
         by_home: dict[str | None, list[int]] = defaultdict(list)
         for index, request in enumerate(batch):
             by_home[request.actor.place_code or self._default_place].append(index)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.base import utcnow
@@ -66,6 +66,12 @@ _TIMED_COLUMNS = (
     Incident.finish_due,
     Incident.call_back_due,
 )
+
+
+def _timed(session: Session, condition: ColumnElement[bool]) -> list[Timed]:
+    """The incidents meeting ``condition``, as rows of ``_TIMED_COLUMNS``."""
+    rows = session.execute(select(*_TIMED_COLUMNS).where(condition))
+    return [cast(Timed, row) for row in rows]
 
 
 def pending(incident: Timed, fired: set[tuple[str, str]]) -> list[tuple[str, str, dt.datetime]]:
@@ -149,12 +155,7 @@ class TimeLimitEngine:
         self.wheel = TimerWheel()
         started = utcnow()
         with self.factory() as session:
-            open_incidents = [
-                cast(Timed, row)
-                for row in session.execute(
-                    select(*_TIMED_COLUMNS).where(Incident.state.not_in(FINAL_STATES))
-                )
-            ]
+            open_incidents = _timed(session, Incident.state.not_in(FINAL_STATES))
             self._load(session, open_incidents)
         self.watermark = started
         return len(open_incidents)
@@ -164,12 +165,7 @@ class TimeLimitEngine:
         since = self.watermark or dt.datetime.min.replace(tzinfo=dt.UTC)
         started = utcnow()
         with self.factory() as session:
-            changed = [
-                cast(Timed, row)
-                for row in session.execute(
-                    select(*_TIMED_COLUMNS).where(Incident.updated_at >= since)
-                )
-            ]
+            changed = _timed(session, Incident.updated_at >= since)
             self._load(session, changed)
         self.watermark = started
         return len(changed)
