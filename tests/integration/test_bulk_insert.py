@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from pingan.db.bulk import insert_many
+from pingan.db.bulk import JsonObject, insert_many
 from pingan.incident.models import Incident, RoutingDecision
 
 NOW = dt.datetime(2026, 5, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
@@ -83,3 +83,42 @@ def test_the_same_rows_are_stored_the_same_way(session: Session, backend: str) -
         )
     ).all()
     assert stored[0] == stored[1]
+
+
+def test_values_shared_by_rows_or_encoded_already_are_stored_as_plain_ones(
+    session: Session,
+) -> None:
+    table = cast(Table, Incident.__table__)
+    connection = session.connection()
+    later = NOW + dt.timedelta(hours=1)
+    # the same time object in two rows (converted once), a different one in the third
+    rows = [
+        _incident(f"SHARED-{n}") | {"reported_at": when} for n, when in enumerate([NOW, NOW, later])
+    ]
+    insert_many(connection, table, rows)
+    read = session.execute(
+        select(Incident.number, Incident.id, Incident.reported_at)
+        .where(Incident.number.like("SHARED-%"))
+        .order_by(Incident.number)
+    ).all()
+    assert [r.reported_at for r in read] == [NOW, NOW, later]
+
+    decisions = cast(Table, RoutingDecision.__table__)
+    trace = {"b": [1, "二"], "a": None}
+    encoded = JsonObject(trace, '{"a":null,"b":[1,"二"]}')
+    base = {"rules_version": "v", "reason": "说明"}
+    insert_many(
+        connection,
+        decisions,
+        [
+            {**base, "incident_id": read[0].id, "trace": encoded},
+            {**base, "incident_id": read[1].id, "trace": trace},
+            {**base, "incident_id": read[2].id, "trace": encoded},
+        ],
+    )
+    stored = session.scalars(
+        select(RoutingDecision.trace)
+        .where(RoutingDecision.incident_id.in_([r.id for r in read]))
+        .order_by(RoutingDecision.incident_id)
+    ).all()
+    assert stored == [trace, trace, trace]

@@ -6,9 +6,10 @@ insert itself. :func:`insert_many` converts values with the same type processors
 stored is identical: UTC datetimes, JSON) and hands the tuples straight to the driver's
 ``executemany``. On PostgreSQL it is SQLAlchemy's own bulk insert (already batched there).
 Times (``UtcDateTime``) on SQLite are written by one direct conversion (the text SQLAlchemy's
-DATETIME writes, checked by the tests) instead of two chained processors, and a JSON value that
-several rows share (the same routing trace) is serialised once. :func:`add_many` is the same for
-counters (``INSERT … ON CONFLICT DO UPDATE SET m = m + excluded.m``: the rollups).
+DATETIME writes, checked by the tests) instead of two chained processors, and a JSON value or a
+time that several rows share (the same routing trace, the moment of a batch) is converted once.
+:func:`add_many` is the same for counters (``INSERT … ON CONFLICT DO UPDATE SET m = m +
+excluded.m``: the rollups).
 Rows written this way bypass the ORM: a caller that inserts incident events must count them
 into the rollups itself (``analytics.rollups.apply_events``).
 """
@@ -64,15 +65,33 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Processor:
 class _Column:
     name: str
     processor: Processor
-    shared: bool  # JSON: rows often hold the very same object (a routing trace), written once
+    # Rows often hold the very same object — a routing trace, the moment a batch was written —
+    # which is then converted once (JSON and times).
+    shared: bool
 
 
 @cache
 def _columns(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[_Column, ...]:
     return tuple(
-        _Column(name, _processor(table, name, dialect), isinstance(table.c[name].type, JSON))
+        _Column(
+            name,
+            _processor(table, name, dialect),
+            isinstance(table.c[name].type, JSON | UtcDateTime),
+        )
         for name in names
     )
+
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that carries its serialised text, made already (an event payload, encoded
+    for its hash): :func:`insert_many` writes that text on SQLite instead of encoding it again.
+    The text must be what the column's serialiser would write, but for the order of the keys."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: dict[str, Any], text: str) -> None:
+        super().__init__(value)
+        self.text = text
 
 
 def _values(column: _Column, rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -87,7 +106,7 @@ def _values(column: _Column, rows: Sequence[dict[str, Any]]) -> list[Any]:
     for value in values:
         key = id(value)
         if key not in done:
-            done[key] = process(value)
+            done[key] = value.text if type(value) is JsonObject else process(value)
         result.append(done[key])
     return result
 

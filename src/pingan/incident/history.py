@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pingan.db.base import utcnow
+from pingan.db.bulk import JsonObject
 from pingan.incident.lifecycle import Snapshot, replay
 from pingan.incident.models import Incident, IncidentEvent
 from pingan.user.scope import Actor
@@ -34,19 +35,20 @@ def event_hash(
     payload: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    body = [
-        number,
-        seq,
-        at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        actor,
-        action,
-        from_state,
-        to_state,
-        payload,
-        prev_hash,
-    ]
-    encoded = _CANONICAL.encode(body)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical JSON of ``[number, seq, at (UTC), actor, action, from_state,
+    to_state, payload, prev_hash]``."""
+    head = (number, seq, at, actor, action, from_state, to_state)
+    return _digest(head, _CANONICAL.encode(payload), prev_hash)
+
+
+def _digest(head: tuple[Any, ...], payload_text: str, prev_hash: str) -> str:
+    """:func:`event_hash` from the payload's canonical text: a JSON array is its items' texts
+    joined by commas, so the text is spliced in rather than encoded a second time."""
+    number, seq, at, actor, action, from_state, to_state = head
+    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    first = _CANONICAL.encode([number, seq, when, actor, action, from_state, to_state])
+    body = f"{first[:-1]},{payload_text},{_CANONICAL.encode(prev_hash)}]"
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 # One event to chain: who, action, from state, to state, payload, when.
@@ -65,17 +67,10 @@ def chained(
     before (``prev_hash`` for the first) and its own."""
     rows = []
     for offset, (who, action, from_state, to_state, payload, at) in enumerate(steps):
-        digest = event_hash(
-            number=number,
-            seq=seq + offset,
-            at=at,
-            actor=who.username,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            payload=payload,
-            prev_hash=prev_hash,
-        )
+        # The payload is encoded once: for the hash, and as the text the bulk insert stores.
+        text = _CANONICAL.encode(payload)
+        head = (number, seq + offset, at, who.username, action, from_state, to_state)
+        digest = _digest(head, text, prev_hash)
         rows.append(
             {
                 "incident_id": incident_id,
@@ -86,7 +81,7 @@ def chained(
                 "action": action,
                 "from_state": from_state,
                 "to_state": to_state,
-                "payload": payload,
+                "payload": JsonObject(payload, text),
                 "prev_hash": prev_hash,
                 "hash": digest,
             }

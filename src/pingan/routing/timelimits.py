@@ -223,7 +223,21 @@ def add_working_days(start: dt.datetime, days: int) -> tuple[dt.datetime, list[s
     day then means "by the end of that day".  Returns the due time and notes on the calendar.
     """
     local = start.astimezone(SHANGHAI)
-    day = local.date()
+    day, from_midnight, unknown = _working_days_after(local.date(), days)
+    clock = dt.time(0) if from_midnight else local.time()
+    due = dt.datetime.combine(day, clock, tzinfo=SHANGHAI)
+    notes = [
+        f"{year} 年的法定节假日安排未知（chinese_calendar 未收录），按周一至周五计工作日"
+        for year in unknown
+    ]
+    return due, notes
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_days_after(day: dt.date, days: int) -> tuple[dt.date, bool, tuple[int, ...]]:
+    """The day ``days`` working days after ``day``, whether the count started at midnight (``day``
+    is a rest day), and the years the holiday calendar does not know (the same for every
+    incident received that day, so a bulk import counts each day once)."""
     unknown: set[int] = set()
 
     def working(candidate: dt.date) -> bool:
@@ -232,22 +246,15 @@ def add_working_days(start: dt.datetime, days: int) -> tuple[dt.datetime, list[s
             unknown.add(candidate.year)
         return value
 
-    clock = local.timetz()
-    if not working(day):
-        while not working(day):
-            day += dt.timedelta(days=1)
-        clock = dt.time(0, tzinfo=SHANGHAI)
+    from_midnight = not working(day)
+    while not working(day):
+        day += dt.timedelta(days=1)
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)
         if working(day):
             counted += 1
-    due = dt.datetime.combine(day, clock.replace(tzinfo=None), tzinfo=SHANGHAI)
-    notes = [
-        f"{year} 年的法定节假日安排未知（chinese_calendar 未收录），按周一至周五计工作日"
-        for year in sorted(unknown)
-    ]
-    return due, notes
+    return day, from_midnight, tuple(sorted(unknown))
 
 
 # --- due times, stages, pauses ---------------------------------------------------------------
