@@ -222,7 +222,7 @@ def suggest_triage(
     """Category, police or not, urgency, place and evidence for a text being typed, with the
     open incidents it may duplicate and whether the caller or address keeps calling."""
     require_role(actor, CAN_CREATE_INCIDENTS, "使用研判")
-    result = triage(body.text, body.address, actor.place_code or settings.default_place)
+    result = triage(body.text, body.address, actor.home_place(settings.default_place))
     lon, lat = body.lon, body.lat
     if lon is not None and lat is not None:
         lon, lat = to_wgs84(lon, lat, body.coord_system)

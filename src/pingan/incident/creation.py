@@ -336,6 +336,17 @@ def create_incidents(
     return record_incidents(session, batch, existing=existing)
 
 
+def triage_items(items: Sequence[IncidentCreate], home: str | None) -> list[Triage]:
+    """The triage of the incidents' texts as one batch, their addresses and channels alongside,
+    addresses read against ``home`` (:meth:`Actor.home_place`)."""
+    return triage_many(
+        [d.description for d in items],
+        [d.address for d in items],
+        home,
+        channels=[d.channel for d in items],
+    )
+
+
 def prepare_incidents(
     session: Session,
     *,
@@ -366,12 +377,7 @@ def prepare_incidents(
     triaged = (
         [suggestions[i] for i in todo]  # given one per item
         if suggestions is not None
-        else triage_many(
-            [items[i].data.description for i in todo],
-            [items[i].data.address for i in todo],
-            actor.place_code or default_place,
-            channels=[items[i].data.channel for i in todo],
-        )
+        else triage_items([items[i].data for i in todo], actor.home_place(default_place))
     )
     codes = {c for i in todo for c in (items[i].data.place_code,) if c}
     codes |= {t.place["code"] for t in triaged if t.place}

@@ -34,12 +34,12 @@ from pingan.incident.creation import (
     create_incidents,
     prepare_incidents,
     record_incidents,
+    triage_items,
 )
 from pingan.incident.models import Incident
 from pingan.incident.queries import assignments_of, incident_read
 from pingan.incident.schemas import IncidentCreate, IncidentRead
 from pingan.triage import Triage
-from pingan.triage.decide import triage_many
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
 MAX_BATCH = 256
@@ -184,16 +184,10 @@ class GroupCommit:
         default place ``prepare_incidents`` would use."""
         by_home: dict[str | None, list[int]] = defaultdict(list)
         for index, request in enumerate(batch):
-            by_home[request.actor.place_code or self._default_place].append(index)
+            by_home[request.actor.home_place(self._default_place)].append(index)
         found: dict[int, Triage] = {}
         for home, indexes in by_home.items():
-            items = [batch[i].item.data for i in indexes]
-            triaged = triage_many(
-                [d.description for d in items],
-                [d.address for d in items],
-                home,
-                channels=[d.channel for d in items],
-            )
+            triaged = triage_items([batch[i].item.data for i in indexes], home)
             found.update(zip(indexes, triaged, strict=True))
         return [found[i] for i in range(len(batch))]
 

@@ -137,7 +137,7 @@ def import_incidents(
     mapping.check_header(header_of(path))
     warm_up()
     summary = ImportSummary()
-    home = actor.place_code or default_place
+    home = actor.home_place(default_place)
     pending: deque[tuple[Batch, Future[list[Triage]] | None]] = deque()
 
     def write_oldest() -> None:

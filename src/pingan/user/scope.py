@@ -34,6 +34,11 @@ class Actor:
     def sees_personal_data(self) -> bool:
         return self.role in SEES_PERSONAL_DATA
 
+    def home_place(self, default_place: str | None) -> str | None:
+        """The place the actor's texts are read against (an address without its county or town
+        is looked for there first): the actor's own, else the deployment's default."""
+        return self.place_code or default_place
+
 
 @dataclass(frozen=True)
 class Scope:
