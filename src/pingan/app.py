@@ -19,7 +19,16 @@ from pingan.area.api import router as area_router
 from pingan.config import Settings
 from pingan.db.engine import make_engine
 from pingan.db.session import make_sessionmaker
-from pingan.errors import Conflict, Forbidden, InvalidInput, NotFound, PinganError, Unauthenticated
+from pingan.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PinganError,
+    Unauthenticated,
+    describe_problems,
+    validation_problems,
+)
 from pingan.incident.api import router as incident_router
 from pingan.incident.api import triage_router
 from pingan.incident.group_commit import GroupCommit
@@ -101,14 +110,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in err["loc"] if p != "body"),
-                "message": err["msg"],
-            }
-            for err in exc.errors()
-        ]
-        message = "；".join(f"{p['field']}: {p['message']}" for p in problems)
+        problems = validation_problems(exc.errors(), skip=("body",))
+        message = describe_problems(problems)
         return JSONResponse(
             {"error": "InvalidInput", "message": f"请求有误：{message}", "fields": problems},
             status_code=422,

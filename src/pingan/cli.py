@@ -25,7 +25,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from pingan.config import Settings, load_settings
-from pingan.errors import PinganError
+from pingan.errors import PinganError, describe_validation
 from pingan.geo import commands as geo_commands
 from pingan.triage import commands as triage_commands
 
@@ -269,7 +269,7 @@ def user_add(
             user = create_user(session, data=data)
             user_id = user.id
     except ValidationError as exc:
-        fail("；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(describe_validation(exc))
     except PinganError as exc:
         fail(exc.message)
     console.print(f"已创建用户 {username}（id {user_id}，角色 {role}）")
@@ -372,7 +372,7 @@ def incident_create(
             incident, _ = create_incident(session, actor=actor, data=data)
             row = incident_read(incident, actor).model_dump(mode="json")
     except ValidationError as exc:
-        fail("；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(describe_validation(exc))
     except PinganError as exc:
         fail(exc.message)
     emit(row)

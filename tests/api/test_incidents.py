@@ -100,21 +100,25 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_written(
 ) -> None:
     taker = persona("taker3", "call_taker", place=XINCHANG)
     before = count_rows(session, "incident")
+    # The field named, and what is wrong with it said in Chinese (not pydantic's English).
     cases = [
-        ({"channel": "110", "description": "x" * 4001}, "description"),
+        ({"channel": "110", "description": "x" * 4001}, "description：最多 4000 个字"),
         ({"channel": "110", "description": "盗窃", "code": "123456"}, "code"),
-        ({"channel": "fax", "description": "盗窃"}, "channel"),
+        ({"channel": "fax", "description": "盗窃"}, "channel：未知渠道 fax"),
         ({"channel": "110", "description": "盗窃", "lon": 116.4, "lat": 39.9}, "lon"),
-        ({"channel": "110", "description": "盗窃", "lon": 500, "lat": 30}, "lon"),
+        ({"channel": "110", "description": "盗窃", "lon": 500, "lat": 30}, "lon：不能大于 180"),
         ({"channel": "110", "description": "盗窃", "lon": 120.9}, "经度"),
         ({"channel": "110", "description": "盗窃", "place_code": "999999"}, "999999"),
         ({"channel": "110", "description": "   "}, "description"),
-        ({"channel": "110", "description": "盗窃", "urgency": 9}, "urgency"),
+        ({"channel": "110", "description": "盗窃", "urgency": 9}, "urgency：不能大于 4"),
+        ({"description": "盗窃"}, "channel：必填"),
+        ({"channel": "110", "description": "盗窃", "urgency": "高"}, "urgency：应为整数"),
     ]
     for body, mentioned in cases:
         response = client.post("/api/incidents", json=body, headers=taker.headers)
         assert 400 <= response.status_code < 500, (body, response.text)
         assert mentioned in response.text, (body, response.text)
+        assert "Input should" not in response.text and "Field required" not in response.text
     malformed = client.post(
         "/api/incidents",
         content=b'{"channel": "110", "description": ',

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pingan.errors import describe_validation
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.intake.mapping import SourceMapping
 
@@ -120,6 +121,4 @@ def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
     try:
         return IncidentCreate(**fields)
     except ValidationError as exc:
-        raise RowError(
-            "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        ) from exc
+        raise RowError(describe_validation(exc)) from exc

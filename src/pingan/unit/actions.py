@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pingan.area.queries import get_place_or_raise
-from pingan.errors import Conflict, InvalidInput, PinganError
+from pingan.errors import Conflict, InvalidInput, PinganError, describe_validation
 from pingan.tabular import read_rows, split_list
 from pingan.unit.models import Resource, Unit, UnitCoverage
 from pingan.unit.schemas import (
@@ -82,9 +82,7 @@ def update_resource(session: Session, *, resource: Resource, data: ResourceUpdat
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        return describe_validation(exc)
     return getattr(exc, "message", str(exc))
 
 
