@@ -186,3 +186,40 @@ def test_a_retried_request_with_the_same_idempotency_key_creates_nothing_new(
         "/api/incidents", json=body, headers={**taker.headers, "Idempotency-Key": "req-8"}
     )
     assert other.status_code == 201 and other.json()["number"] != first.json()["number"]
+
+
+def test_the_answer_to_a_post_is_what_reading_it_back_and_retrying_give(
+    client: TestClient, persona
+) -> None:
+    """The 201 is built from what was written; it must match the stored incident exactly —
+    times, coordinates, due times, assignments — as a later read and a retry return it."""
+    admin = persona("adm2", "admin", place="330000")
+    unit = add_unit(client, admin, name="七星派出所", type="police_station", place_code=XINCHANG)
+    dispatcher = persona("disp2", "dispatcher", place=XINCHANG)
+    body = {
+        "channel": "110",
+        "description": "有人在七星路打架，一人受伤",
+        "address": "南明街道七星路88号",
+        "reported_at": "2026-11-01T09:30:12.345678+08:00",  # not UTC, with microseconds
+        "caller_phone": "13812345678",
+        "code": "201000",
+        "lon": 120.9071234,
+        "lat": 29.5012345,
+    }
+    headers = {**dispatcher.headers, "Idempotency-Key": "same-answer"}
+    first = client.post("/api/incidents", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    answer = first.json()
+    assert answer["assignments"] and answer["assignments"][0]["unit_id"] == unit["id"]
+    again = client.get(f"/api/incidents/{answer['number']}", headers=dispatcher.headers)
+    retry = client.post("/api/incidents", json=body, headers=headers)
+    assert retry.status_code == 200
+    assert again.json() == answer
+    assert retry.json() == answer
+    # A call-taker's copy masks the phone the same way either way.
+    taker = persona("taker10", "call_taker", place=XINCHANG)
+    masked = client.post(
+        "/api/incidents", json=body, headers={**taker.headers, "Idempotency-Key": "masked"}
+    )
+    read = client.get(f"/api/incidents/{masked.json()['number']}", headers=taker.headers)
+    assert masked.json() == read.json()

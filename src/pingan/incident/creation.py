@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from pingan.analytics.rollups import IncidentFacts, apply_events, beijing_day
 from pingan.area.models import Place
 from pingan.area.queries import is_within
-from pingan.db.base import utcnow
+from pingan.db.base import as_utc, utcnow
 from pingan.db.bulk import insert_many
 from pingan.errors import Forbidden, InvalidInput, NotFound, PinganError
 from pingan.geo.coords import in_zhejiang_bbox, to_wgs84
@@ -44,7 +44,7 @@ from pingan.incident.models import (
     RoutingDecision,
 )
 from pingan.incident.numbering import reserve_numbers
-from pingan.incident.schemas import IncidentCreate
+from pingan.incident.schemas import AssignmentRead, IncidentCreate
 from pingan.routing.engine import Decision
 from pingan.taxonomy import get_call_type
 from pingan.triage import Triage
@@ -102,6 +102,15 @@ class NewIncident:
 
 
 @dataclass(frozen=True)
+class Written:
+    """What a new incident was stored as — its row (id and number included) and its assignments
+    with their units' names — so that it can be answered without being read back."""
+
+    incident: dict[str, Any]
+    assignments: list[AssignmentRead]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one item: created, found already there, or refused (with the error)."""
 
@@ -109,6 +118,7 @@ class Outcome:
     number: str | None
     created: bool
     error: PinganError | None = None
+    written: Written | None = None  # for a new incident whose units' names were in hand
 
 
 # Reads a batch makes, built once (expanding parameters) and run on the connection: building
@@ -548,7 +558,6 @@ def _insert(
     event_rows = []
     for plan, incident_id in zip(planned, ids, strict=True):
         event_rows += chained(incident_id, numbers[plan.row.index], plan.history)
-        outcomes[plan.row.index] = Outcome(incident_id, numbers[plan.row.index], created=True)
     facts = {
         incident_id: IncidentFacts(
             id=incident_id,
@@ -572,18 +581,58 @@ def _insert(
             for i, d, row in zip(ids, decisions, prepared, strict=True)
         ],
     )
-    assignments = [
-        {
-            "incident_id": i,
-            "unit_id": unit_id,
-            "role": "lead" if n == 0 else "assist",
-            "active": True,
-            "assigned_at": plan.since,
-        }
-        for i, plan in zip(ids, planned, strict=True)
-        for n, unit_id in enumerate(plan.units)
-    ]
+    assignments = []
+    for incident_id, plan, stored in zip(ids, planned, incident_rows, strict=True):
+        held = [
+            {
+                "incident_id": incident_id,
+                "unit_id": unit_id,
+                "role": "lead" if n == 0 else "assist",
+                "active": True,
+                "assigned_at": plan.since,
+            }
+            for n, unit_id in enumerate(plan.units)
+        ]
+        assignments += held
+        outcomes[plan.row.index] = Outcome(
+            incident_id,
+            stored["number"],
+            created=True,
+            written=_written(incident_id, stored, held, plan.decision),
+        )
     insert_many(connection, _table(IncidentAssignment), assignments)
+
+
+def _written(
+    incident_id: int, row: dict[str, Any], held: list[dict[str, Any]], decision: Decision
+) -> Written | None:
+    """The incident as stored (times in UTC, as they read back), if its units were named by its
+    routing decision (else None: it is read back)."""
+    names = {unit.id: unit.name for unit in (decision.lead, *decision.assists) if unit}
+    if any(a["unit_id"] not in names for a in held):
+        return None
+    stored: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)  # those not given are empty
+    stored.update(
+        (name, as_utc(value) if isinstance(value, dt.datetime) else value)
+        for name, value in row.items()
+    )
+    stored["id"] = incident_id
+    return Written(
+        stored,
+        [
+            AssignmentRead(
+                unit_id=a["unit_id"],
+                unit_name=names[a["unit_id"]],
+                role=a["role"],
+                active=True,
+                assigned_at=a["assigned_at"].astimezone(dt.UTC),
+            )
+            for a in held
+        ],
+    )
+
+
+_INCIDENT_COLUMNS = tuple(c.name for c in cast(Table, Incident.__table__).columns)
 
 
 def _table(model: type[Any]) -> Table:

@@ -6,8 +6,9 @@ everything waiting, triages it together (``python -m bench triage``: texts in a 
 half of what each alone does), prepares it with the batch creation path in a read-only
 transaction (``prepare_incidents``: places, routing, history), records it in one write
 transaction (``record_incidents``: one number reservation per county, bulk inserts, the rollups
-from the rows in hand), commits, reads the answers back outside the write transaction, and only
-then answers each request — so a 201 still means "on disk", and a request's outcome (created,
+from the rows in hand), commits, and only then answers each request — a new incident from the
+row it was written with (``Outcome.written``), one already there read back outside the write
+transaction — so a 201 still means "on disk", and a request's outcome (created,
 already there, refused with its reason) is exactly what it would have been alone. Under load
 this turns a dozen small transactions into one; with one request at a time it costs nothing.
 """
@@ -21,7 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import cast
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +40,7 @@ from pingan.incident.creation import (
 )
 from pingan.incident.models import Incident
 from pingan.incident.queries import assignments_of, incident_read
-from pingan.incident.schemas import IncidentCreate, IncidentRead
+from pingan.incident.schemas import AssignmentRead, IncidentCreate, IncidentRead
 from pingan.triage import Triage
 from pingan.user.scope import CAN_CREATE_INCIDENTS, Actor, require_role
 
@@ -157,25 +159,34 @@ class GroupCommit:
                 for actor, indexes in by_actor.items():
                     written = record_incidents(session, prepared[actor])
                     outcomes.update(zip(indexes, written, strict=True))
-        # Committed. The answers are read afterwards (as plain rows), without holding up the
-        # next writer.
-        ids = [o.incident_id for o in outcomes.values() if o.incident_id is not None]
-        with session_scope(self._factory, read_only=True) as session:
-            incidents = {
-                row.id: row
-                for row in session.connection().execute(_INCIDENTS, {"ids": sorted(set(ids))})
-            }
-            assignments = assignments_of(session, ids)
-            answers: list[tuple[IncidentRead, bool] | BaseException] = []
-            for index, request in enumerate(batch):
-                outcome = outcomes[index]
-                if outcome.error is not None:
-                    answers.append(outcome.error)
-                    continue
-                assert outcome.incident_id is not None
-                incident = incidents[outcome.incident_id]
-                read = incident_read(incident, request.actor, assignments.get(incident.id))
-                answers.append((read, outcome.created))
+        # Committed. A new incident is answered from what was written; the others (found
+        # already there) are read afterwards, without holding up the next writer.
+        ids = [
+            o.incident_id
+            for o in outcomes.values()
+            if o.incident_id is not None and o.written is None
+        ]
+        incidents: dict[int, Any] = {}
+        assignments: dict[int, list[AssignmentRead]] = {}
+        if ids:
+            with session_scope(self._factory, read_only=True) as session:
+                found = session.connection().execute(_INCIDENTS, {"ids": sorted(set(ids))})
+                incidents = {row.id: row for row in found}
+                assignments = assignments_of(session, ids)
+        answers: list[tuple[IncidentRead, bool] | BaseException] = []
+        for index, request in enumerate(batch):
+            outcome = outcomes[index]
+            if outcome.error is not None:
+                answers.append(outcome.error)
+                continue
+            assert outcome.incident_id is not None
+            if outcome.written is not None:
+                stored = SimpleNamespace(**outcome.written.incident)
+                held = outcome.written.assignments
+            else:
+                stored = incidents[outcome.incident_id]
+                held = assignments.get(outcome.incident_id, [])
+            answers.append((incident_read(stored, request.actor, held), outcome.created))
         return answers
 
     def _triage(self, batch: Sequence[_Request]) -> list[Triage]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, bindparam, false, func, or_, select, true
@@ -140,10 +141,12 @@ def assignments_of(session: Session, incident_ids: list[int]) -> dict[int, list[
 
 
 def incident_read(
-    incident: Incident | Row[Any], actor: Actor, assignments: list[AssignmentRead] | None = None
+    incident: Incident | Row[Any] | SimpleNamespace,
+    actor: Actor,
+    assignments: list[AssignmentRead] | None = None,
 ) -> IncidentRead:
-    """The incident (the object, or its row read with Core) as this actor may see it: personal
-    data masked unless the role needs it."""
+    """The incident (the object, its row read with Core, or the columns it was just written
+    with) as this actor may see it: personal data masked unless the role needs it."""
     full = actor.sees_personal_data or (actor.role == "citizen" and incident.created_by == actor.id)
     call_type = get_call_type(incident.final_code) if incident.final_code else None
     return IncidentRead(
