@@ -430,9 +430,11 @@ def record_incidents(
     batch: PreparedBatch,
     *,
     existing: Mapping[int, tuple[int, str]] | None = None,
+    keep_written: bool = False,
 ) -> list[Outcome]:
     """Write a prepared batch; one outcome per item, in order. Requests found already stored
-    (``existing``, else looked up now) are answered with what they made. Flushes only."""
+    (``existing``, else looked up now) are answered with what they made; with ``keep_written``
+    a new incident's outcome carries what it was stored as (``Outcome.written``). Flushes only."""
     if existing is None:
         existing = find_existing(session, batch.actor, batch.items)
     outcomes: list[Outcome | None] = [None] * len(batch.items)
@@ -442,7 +444,7 @@ def record_incidents(
         if outcomes[index] is None:
             outcomes[index] = outcome
     fresh = [p for p in batch.planned if outcomes[p.row.index] is None]
-    _insert(session, fresh, batch.now, outcomes)
+    _insert(session, fresh, batch.now, outcomes, keep_written)
     for index, first in batch.repeat_of.items():
         if outcomes[index] is not None:
             continue
@@ -531,6 +533,7 @@ def _insert(
     planned: list[_Planned],
     now: dt.datetime,
     outcomes: list[Outcome | None],
+    keep_written: bool,
 ) -> None:
     if not planned:
         return
@@ -598,7 +601,7 @@ def _insert(
             incident_id,
             stored["number"],
             created=True,
-            written=_written(incident_id, stored, held, plan.decision),
+            written=_written(incident_id, stored, held, plan.decision) if keep_written else None,
         )
     insert_many(connection, _table(IncidentAssignment), assignments)
 

@@ -157,7 +157,7 @@ class GroupCommit:
                 }
             with session_scope(self._factory) as session:
                 for actor, indexes in by_actor.items():
-                    written = record_incidents(session, prepared[actor])
+                    written = record_incidents(session, prepared[actor], keep_written=True)
                     outcomes.update(zip(indexes, written, strict=True))
         # Committed. A new incident is answered from what was written; the others (found
         # already there) are read afterwards, without holding up the next writer.
