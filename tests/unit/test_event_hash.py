@@ -9,6 +9,9 @@ import json
 import random
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pingan.incident.history import GENESIS, chained, event_hash
 from pingan.user.scope import SYSTEM
 
@@ -62,3 +65,35 @@ def test_chained_hashes_are_sha256_of_the_canonical_fields() -> None:
             prev_hash=prev,
         )
         prev = row["hash"]
+
+
+@given(
+    number=st.text(),
+    seq=st.integers(min_value=1, max_value=10**9),
+    actor=st.text(),
+    action=st.text(),
+    before=st.none() | st.text(),
+    after=st.text(),
+    reason=st.text(),
+)
+def test_any_names_and_states_hash_as_documented(
+    number: str, seq: int, actor: str, action: str, before: str | None, after: str, reason: str
+) -> None:
+    """Quotes, backslashes, control characters, any script: the fields are written exactly as
+    the canonical JSON writes them."""
+    at = dt.datetime(2026, 12, 6, 20, 15, tzinfo=SHANGHAI)
+    payload = {"reason": reason, "units": [3, 1]}
+    utc = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    fields = [number, seq, utc, actor, action, before, after, payload, GENESIS]
+    found = event_hash(
+        number=number,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        from_state=before,
+        to_state=after,
+        payload=payload,
+        prev_hash=GENESIS,
+    )
+    assert found == _documented(fields)

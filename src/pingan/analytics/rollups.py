@@ -178,6 +178,21 @@ def incident_deltas(
     return merge_deltas(deltas)
 
 
+def recorded_deltas(
+    recorded: Iterable[tuple[IncidentFacts, Snapshot, dt.datetime | None]],
+) -> list[Delta]:
+    """The rollup change made by incidents recorded whole — their complete history written at
+    once, as a batch creation does — from each one's final snapshot and first arrival (pure).
+
+    The same as :func:`incident_deltas` with every event new, without folding the events again:
+    the creation path holds the snapshot it built them from.
+    """
+    return merge_deltas(
+        Delta(*contribution(facts, snapshot, arrived_at))
+        for facts, snapshot, arrived_at in recorded
+    )
+
+
 def merge_deltas(deltas: Iterable[Delta]) -> list[Delta]:
     """Sum deltas that share a key; drop those that cancel out."""
     sums: dict[Key, tuple[int, ...]] = {}
@@ -219,11 +234,7 @@ def _field(row: Any, name: str) -> Any:
     return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
 
-def apply_events(
-    bind: Session | Connection,
-    rows: Iterable[Any],
-    known: Mapping[int, IncidentFacts] | None = None,
-) -> int:
+def apply_events(bind: Session | Connection, rows: Iterable[Any]) -> int:
     """Count just-inserted incident events into the rollups; returns how many were counted.
 
     Contract for a batch path that inserts events with Core on a bare ``Connection``. Events
@@ -240,28 +251,17 @@ def apply_events(
 
     The histories of the touched incidents are read back in one query per 500 incidents, and each
     grain gets one UPSERT per 500 keys, so a batch of thousands of events costs a few statements.
-    An incident in ``known`` whose events here start at ``seq`` 1 is new: its whole history is in
-    ``rows`` (which then carry ``at``, ``action`` and ``payload`` too) and nothing is read back —
-    the batch creation path passes the facts it holds this way.
+    A path that records new incidents with their whole history holds their facts already: it
+    counts them with :func:`recorded_deltas` and :func:`apply_deltas` instead, reading nothing.
     """
     connection = bind.connection() if isinstance(bind, Session) else bind
     new: dict[int, set[int]] = defaultdict(set)
-    in_hand: dict[int, list[EventFacts]] = defaultdict(list)
-    known = known or {}
     for row in rows:
-        incident_id, seq = int(_field(row, "incident_id")), int(_field(row, "seq"))
-        new[incident_id].add(seq)
-        if incident_id in known:
-            in_hand[incident_id].append(
-                EventFacts(seq, _field(row, "at"), _field(row, "action"), _field(row, "payload"))
-            )
+        new[int(_field(row, "incident_id"))].add(int(_field(row, "seq")))
     if not new:
         return 0
     counted = sum(len(seqs) for seqs in new.values())
     deltas: list[Delta] = []
-    for incident_id, history in in_hand.items():
-        if min(new[incident_id]) == 1:
-            deltas += incident_deltas(known[incident_id], history, new.pop(incident_id))
     ids = sorted(new)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]

@@ -130,16 +130,21 @@ def routing_event(decision: Decision) -> tuple[str, dict[str, Any]]:
 
 
 def decision_row(
-    incident_id: int, decision: Decision, at: dt.datetime, trace: dict[str, Any] | None = None
+    incident_id: int,
+    decision: Decision,
+    at: dt.datetime,
+    trace: dict[str, Any] | None = None,
+    assists: list[int] | None = None,
 ) -> dict[str, Any]:
-    """The stored decision; ``trace`` is ``decision.to_dict()`` when the caller has it already."""
+    """The stored decision; ``trace`` (``decision.to_dict()``) and ``assists`` (the assisting
+    units' ids) when the caller has them already — rows sharing them store them alike."""
     return {
         "incident_id": incident_id,
         "at": at,
         "rules_version": decision.rules_version,
         "rule": decision.rule,
         "lead_unit_id": decision.lead.id if decision.lead else None,
-        "assist_unit_ids": [a.id for a in decision.assists],
+        "assist_unit_ids": assists if assists is not None else [a.id for a in decision.assists],
         "unroutable": decision.unroutable or decision.lead is None,
         "reason": decision.reason,
         "trace": trace if trace is not None else decision.to_dict(),

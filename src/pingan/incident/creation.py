@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from pingan.analytics.rollups import IncidentFacts, apply_events, beijing_day
+from pingan.analytics.rollups import IncidentFacts, apply_deltas, beijing_day, recorded_deltas
 from pingan.area.models import Place
 from pingan.area.queries import is_within
 from pingan.db.base import as_utc, utcnow
@@ -309,6 +309,8 @@ class _Planned:
     units: list[int]  # the units that hold it at the end of its replay
     since: dt.datetime  # since when
     columns: dict[str, Any]  # the incident row, but for its number
+    snapshot: Snapshot  # its facts at the end of its history (what the rollups count)
+    arrived_at: dt.datetime | None  # its first arrival on scene, if its history has one
 
 
 @dataclass
@@ -461,6 +463,8 @@ def _plan(
     if not prepared:
         return []
     directory = load_directory(session, [row.place for row in prepared])
+    # One routing event per decision: incidents routed alike share its payload (and its text).
+    events: dict[int, tuple[str, dict[str, Any]]] = {}
     planned = []
     for row in prepared:
         data, suggestion = row.item.data, row.suggestion
@@ -478,12 +482,15 @@ def _plan(
         decision = decide(
             directory, snapshot.final_code or suggestion.code, row.place, row.reported_at
         )
-        action, payload = routing_event(decision)
+        if id(decision) not in events:
+            events[id(decision)] = routing_event(decision)
+        action, payload = events[id(decision)]
         before = snapshot.state
         snapshot = apply(snapshot, action, payload)
         history.append((ROUTING_ACTOR, action, before, snapshot.state, payload, at))
         due = due_columns(snapshot.final_code, snapshot.urgency, snapshot.police, row.reported_at)
         assigned_at = at
+        arrived_at: dt.datetime | None = None
         for step in row.item.then(snapshot, decision, due) if row.item.then else ():
             if step.action not in PLANNABLE:
                 raise ValueError(f"{step.action} cannot be replayed at creation (use transition)")
@@ -492,6 +499,8 @@ def _plan(
             history.append((step.actor, step.action, before, snapshot.state, step.payload, step.at))
             if step.action == "assign":
                 assigned_at = step.at
+            elif step.action == "arrive" and arrived_at is None:
+                arrived_at = step.at
         columns = {
             "external_id": data.external_id,
             "idempotency_key": row.item.idempotency_key,
@@ -523,7 +532,16 @@ def _plan(
             **due,
         }
         planned.append(
-            _Planned(row, decision, history, list(snapshot.unit_ids), assigned_at, columns)
+            _Planned(
+                row,
+                decision,
+                history,
+                list(snapshot.unit_ids),
+                assigned_at,
+                columns,
+                snapshot,
+                arrived_at,
+            )
         )
     return planned
 
@@ -559,28 +577,35 @@ def _insert(
     id_of = {number: incident_id for number, incident_id in found}
     ids = [id_of[number] for number in number_list]
     event_rows = []
+    texts: dict[int, str] = {}  # payload texts by identity: a shared routing payload once
     for plan, incident_id in zip(planned, ids, strict=True):
-        event_rows += chained(incident_id, numbers[plan.row.index], plan.history)
-    facts = {
-        incident_id: IncidentFacts(
-            id=incident_id,
-            reported_at=row.reported_at,
-            channel=row.item.data.channel,
-            city_code=row.place.city_code,
-            county_code=row.place.county_code,
-            town_code=row.place.town_code,
-            village_code=row.place.village_code,
-        )
-        for incident_id, row in zip(ids, prepared, strict=True)
-    }
+        event_rows += chained(incident_id, numbers[plan.row.index], plan.history, texts=texts)
     insert_many(connection, _table(IncidentEvent), event_rows)
-    apply_events(connection, event_rows, facts)  # the rollups, from the rows in hand
-    traces = {id(d): d.to_dict() for d in decisions}  # one per distinct decision
+    # The rollups, from the facts in hand: each new incident counted once, as it ends up.
+    recorded = (
+        (
+            IncidentFacts(
+                id=incident_id,
+                reported_at=plan.row.reported_at,
+                channel=plan.row.item.data.channel,
+                city_code=plan.row.place.city_code,
+                county_code=plan.row.place.county_code,
+                town_code=plan.row.place.town_code,
+                village_code=plan.row.place.village_code,
+            ),
+            plan.snapshot,
+            plan.arrived_at,
+        )
+        for incident_id, plan in zip(ids, planned, strict=True)
+    )
+    apply_deltas(connection, recorded_deltas(recorded))
+    # One trace and one list of assisting units per distinct decision, shared by its rows.
+    shared = {id(d): (d.to_dict(), [a.id for a in d.assists]) for d in decisions}
     insert_many(
         connection,
         _table(RoutingDecision),
         [
-            decision_row(i, d, row.item.recorded_at or now, traces[id(d)])
+            decision_row(i, d, row.item.recorded_at or now, *shared[id(d)])
             for i, d, row in zip(ids, decisions, prepared, strict=True)
         ],
     )

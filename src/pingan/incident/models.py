@@ -40,10 +40,11 @@ class Incident(Base):
     external_id: Mapped[str | None] = mapped_column(String(80))
     # The client's Idempotency-Key: a retried request returns the incident made the first time.
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
-    channel: Mapped[str] = mapped_column(String(12), index=True)
+    channel: Mapped[str] = mapped_column(String(12))  # leads uq_incident_channel_external_id
     reported_at: Mapped[dt.datetime] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # Leads the unique (created_by, idempotency_key), which a query by it uses.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     caller_name: Mapped[str | None] = mapped_column(String(64))
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
