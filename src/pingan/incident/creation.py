@@ -350,12 +350,14 @@ def create_incidents(
 
 def triage_items(items: Sequence[IncidentCreate], home: str | None) -> list[Triage]:
     """The triage of the incidents' texts as one batch, their addresses and channels alongside,
-    addresses read against ``home`` (:meth:`Actor.home_place`)."""
+    addresses read against ``home`` (:meth:`Actor.home_place`); without the evidence and
+    alternatives a call-taker reads, which a recorded incident does not store."""
     return triage_many(
         [d.description for d in items],
         [d.address for d in items],
         home,
         channels=[d.channel for d in items],
+        explain=False,
     )
 
 

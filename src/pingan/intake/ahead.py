@@ -36,7 +36,7 @@ def _triage(
 ) -> list[Triage]:
     from pingan.triage.decide import triage_many
 
-    return triage_many(texts, addresses, default_place, channels=channels)
+    return triage_many(texts, addresses, default_place, channels=channels, explain=False)
 
 
 class TriageAhead:

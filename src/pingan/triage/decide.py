@@ -140,9 +140,18 @@ def non_police_probability(
 
 
 def classify(
-    reading: Reading, scored: Scored, model: Model, channel: str | None = None
+    reading: Reading,
+    scored: Scored,
+    model: Model,
+    channel: str | None = None,
+    *,
+    explain: bool = True,
 ) -> tuple[str, float, list[dict[str, Any]], list[dict[str, Any]], bool]:
-    """Code, confidence, alternatives, evidence and police flag for the text, rules applied."""
+    """Code, confidence, alternatives, evidence and police flag for the text, rules applied.
+
+    Without ``explain`` the same answer comes without the alternatives and the n-grams behind
+    it (the rules that fired are still named): what a new incident stores needs neither.
+    """
     code_model = model.code
     probabilities = scored.probabilities
     classes = code_model.classes
@@ -164,10 +173,11 @@ def classify(
             }
         )
     winner = classes.index(code)
-    evidence.extend(
-        {"kind": "feature", "text": gram, "weight": weight}
-        for gram, weight in code_model.top_features(scored, winner)
-    )
+    if explain:
+        evidence.extend(
+            {"kind": "feature", "text": gram, "weight": weight}
+            for gram, weight in code_model.top_features(scored, winner)
+        )
     decision = threshold_decision(code, reading.folded, list(reading.amounts))
     confidence = float(probabilities[winner])
     if decision is not None:
@@ -177,6 +187,8 @@ def classify(
             code, confidence = decision.code, pair
     police = code[:2] not in NON_POLICE_GROUPS
     calibrated = code_model.calibrated(confidence)
+    if not explain:
+        return code, calibrated, [], evidence, police
     # The alternatives share what the calibrated confidence leaves, in the model's proportions.
     others = [int(i) for i in order[: ALTERNATIVES + 1] if classes[int(i)] != code][:ALTERNATIVES]
     rest = float(probabilities.sum() - probabilities[classes.index(code)])
@@ -231,10 +243,13 @@ def triage_many(
     model: Model | None = None,
     resolve_place: bool = True,
     channels: Sequence[str | None] | None = None,
+    explain: bool = True,
 ) -> list[Triage]:
     """Triage a batch of texts (bulk intake): the same answers as :func:`triage` one by one.
 
-    ``addresses`` and ``channels``, when given, run alongside ``texts``.
+    ``addresses`` and ``channels``, when given, run alongside ``texts``. Without ``explain``
+    the answers carry no alternatives and no n-gram evidence (see :func:`classify`), the rest
+    unchanged: for recording incidents, which store neither.
     """
     for name, values in (("addresses", addresses), ("channels", channels)):
         if values is not None and len(values) != len(texts):
@@ -249,10 +264,16 @@ def triage_many(
         readings = [read(text) for text in texts[start:stop]]
         scored = model.code.score_many([r.normalised for r in readings])
         decided = [
-            _decide(reading, one, model, channels[start + k] if channels is not None else None)
+            _decide(
+                reading,
+                one,
+                model,
+                channels[start + k] if channels is not None else None,
+                explain,
+            )
             for k, (reading, one) in enumerate(zip(readings, scored, strict=True))
         ]
-        gov = _gov_categories(decided, model)
+        gov = _gov_categories(decided, model, explain)
         for k, item in enumerate(decided):
             index = start + k
             address = addresses[index] if addresses is not None else None
@@ -261,8 +282,12 @@ def triage_many(
     return results
 
 
-def _decide(reading: Reading, scored: Scored, model: Model, channel: str | None) -> _Decided:
-    code, confidence, alternatives, evidence, police = classify(reading, scored, model, channel)
+def _decide(
+    reading: Reading, scored: Scored, model: Model, channel: str | None, explain: bool
+) -> _Decided:
+    code, confidence, alternatives, evidence, police = classify(
+        reading, scored, model, channel, explain=explain
+    )
     urgency = default_urgency(code)
     hits = danger_hits(reading.folded)
     for hit in hits:
@@ -277,7 +302,7 @@ def _decide(reading: Reading, scored: Scored, model: Model, channel: str | None)
 
 
 def _gov_categories(
-    decided: Sequence[_Decided], model: Model
+    decided: Sequence[_Decided], model: Model, explain: bool = True
 ) -> list[tuple[str | None, list[dict[str, Any]]]]:
     """The government category (and its evidence) of every matter, police or not.
 
@@ -293,10 +318,14 @@ def _gov_categories(
     scored = gov_model.score_many([item.reading.normalised for item in decided])
     for k, one in enumerate(scored):
         best = int(np.argmax(one.probabilities))
-        evidence = [
-            {"kind": "gov_feature", "text": gram, "weight": weight}
-            for gram, weight in gov_model.top_features(one, best, limit=3)
-        ]
+        evidence = (
+            [
+                {"kind": "gov_feature", "text": gram, "weight": weight}
+                for gram, weight in gov_model.top_features(one, best, limit=3)
+            ]
+            if explain
+            else []
+        )
         found[k] = (gov_model.classes[best], evidence)
     return found
 

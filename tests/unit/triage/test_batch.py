@@ -72,3 +72,23 @@ def test_an_empty_text_in_a_batch_is_refused() -> None:
         triage_many(["有人打架", "  "])
     with pytest.raises(ValueError, match="differ in length"):
         triage_many(["有人打架"], addresses=[None, None])
+
+
+def test_without_explaining_the_answers_are_the_same_but_for_the_evidence() -> None:
+    """Recording an incident triages without the n-gram evidence and alternatives, which it does
+    not store: every decision is the one a call-taker is shown."""
+    texts = mixed_texts(200)
+    addresses = [None if k % 2 else "绍兴市新昌县七星街道" for k in range(len(texts))]
+    channels = [("110", "12345", "grid", None)[k % 4] for k in range(len(texts))]
+    explained = triage_many(texts, addresses, channels=channels)
+    plain = triage_many(texts, addresses, channels=channels, explain=False)
+    for text, full, short in zip(texts, explained, plain, strict=True):
+        shown, stored = full.to_dict(), short.to_dict()
+        assert stored["alternatives"] == []
+        assert stored["evidence"] == [
+            e for e in shown["evidence"] if e["kind"] not in ("feature", "gov_feature")
+        ], text
+        for answer in (shown, stored):
+            del answer["alternatives"], answer["evidence"]
+        assert stored == shown, text
+    assert any(e["kind"] == "feature" for t in explained for e in t.evidence)
