@@ -175,9 +175,9 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _import(url: str, source: Path, workers: int) -> tuple[int, float, float]:
-    """Import ``source`` into a fresh database: (incidents imported, rate, rate of the second
-    half — the batches written into tables already holding the first)."""
+def _import(url: str, source: Path, workers: int) -> tuple[int, int, float, float]:
+    """Import ``source`` into a fresh database: (incidents imported, rows rejected, rate, rate of
+    the second half — the batches written into tables already holding the first)."""
     factory = _prepared(url)
     ends: list[tuple[int, float]] = []
     written = 0
@@ -201,7 +201,7 @@ def _import(url: str, source: Path, workers: int) -> tuple[int, float, float]:
     middle = ends[len(ends) // 2 - 1] if len(ends) >= 2 else (0, started)
     second_half = (ends[-1][0] - middle[0]) / (ends[-1][1] - middle[1])
     factory.kw["bind"].dispose()
-    return summary.imported, summary.imported / seconds, second_half
+    return summary.imported, len(summary.rejected), summary.imported / seconds, second_half
 
 
 def _plain_insert(url: str, rows: list[dict[str, Any]]) -> float:
@@ -252,12 +252,14 @@ def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     rounds = []
     for number in range(REPEATS):
-        imported, one_rate, _ = _import(urls(f"one_{number}"), source, workers=0)
+        imported, rejected, one_rate, _ = _import(urls(f"one_{number}"), source, workers=0)
         plain_rate = _plain_insert(urls(f"plain_{number}"), rows)
-        _, full_rate, second_half_rate = _import(urls(f"ahead_{number}"), source, workers=1)
-        rounds.append((full_rate, one_rate, plain_rate, second_half_rate, imported))
+        _, _, full_rate, second_half_rate = _import(urls(f"ahead_{number}"), source, workers=1)
+        rounds.append((full_rate, one_rate, plain_rate, second_half_rate, imported, rejected))
     ordered = sorted(rounds)
-    full_rate, one_rate, plain_rate, second_half_rate, imported = ordered[len(ordered) // 2]
+    full_rate, one_rate, plain_rate, second_half_rate, imported, rejected = ordered[
+        len(ordered) // 2
+    ]
     # Every row the import wrote, inserted plainly (from the last round's one-process database).
     imported_into = sessionmaker(bind=make_engine(urls(f"one_{REPEATS - 1}")))
     all_rows_rate = _plain_insert_of_everything(imported_into, _prepared(urls("all")), len(rows))
@@ -265,6 +267,7 @@ def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]
         "rows": ROWS,
         "order": ORDER,
         "imported": imported,
+        "rejected": rejected,
         "repeats": REPEATS,
         "end_to_end_per_s": round(full_rate),
         "end_to_end_one_process_per_s": round(one_rate),

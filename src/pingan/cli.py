@@ -414,7 +414,7 @@ def import_incidents_command(
     ] = None,
     as_user: Annotated[str | None, typer.Option("--as", help="以该用户身份导入")] = None,
     default_place: Annotated[str | None, typer.Option(help="地址无法解析时的默认区划")] = None,
-    batch: Annotated[int, typer.Option(help="每批行数（每批一个事务）")] = 500,
+    batch: Annotated[int, typer.Option(help="每批行数（每批一个事务）")] = 1000,
     rejected: Annotated[Path | None, typer.Option(help="把未导入的行及原因写入此 CSV")] = None,
     workers: Annotated[
         int | None,

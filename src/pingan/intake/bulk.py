@@ -125,7 +125,7 @@ def import_incidents(
     actor: Actor,
     mapping: SourceMapping,
     default_place: str | None = None,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
     workers: int = 0,
 ) -> ImportSummary:
