@@ -93,7 +93,7 @@ class IncidentAssignment(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     role: Mapped[str] = mapped_column(String(10), default="lead")
-    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # found by incident or unit
     assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -145,6 +145,6 @@ class RoutingDecision(Base):
     rule: Mapped[str | None] = mapped_column(String(120))
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     assist_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    unroutable: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    unroutable: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text)
     trace: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

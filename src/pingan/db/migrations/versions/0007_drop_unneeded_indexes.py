@@ -1,8 +1,10 @@
-"""drop two more incident indexes that a unique constraint already leads with
+"""drop four indexes that no query needs and every new incident paid for
 
 ``channel`` leads the unique (channel, external_id) and ``created_by`` the unique (created_by,
 idempotency_key); a query on either column uses those (the source-record look-up of a bulk
-import, a citizen's own incidents), and every incident written paid for two extra indexes.
+import, a citizen's own incidents). ``incident_assignment.active`` and
+``routing_decision.unroutable`` are flags no query looks up by: assignments are found by
+incident or unit, decisions by incident.
 
 Revision ID: 0007
 Revises: 0006
@@ -22,6 +24,8 @@ depends_on: str | Sequence[str] | None = None
 DROPPED = (
     ("incident", "ix_incident_channel", ["channel"]),
     ("incident", "ix_incident_created_by", ["created_by"]),
+    ("incident_assignment", "ix_incident_assignment_active", ["active"]),
+    ("routing_decision", "ix_routing_decision_unroutable", ["unroutable"]),
 )
 
 
