@@ -85,7 +85,9 @@ def _columns(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[_C
 class JsonObject(dict[str, Any]):
     """A JSON object that carries its serialised text, made already (an event payload, encoded
     for its hash): :func:`insert_many` writes that text on SQLite instead of encoding it again.
-    The text must be what the column's serialiser would write, but for the order of the keys."""
+    The text must encode the same JSON value the column's serialiser would write (the key order
+    and the spelling of numbers may differ: the serialiser is orjson, the text the json
+    module's)."""
 
     __slots__ = ("text",)
 

@@ -19,8 +19,8 @@ WAL_CHECKPOINT_PAGES = 10_000
 def _json_text(value: Any) -> str:
     """JSON columns as orjson writes them: Chinese as UTF-8 rather than \\uXXXX escapes (a third
     of the bytes for a routing trace), no spaces, keys that are not strings written as strings
-    (as the json module does), several times faster than the json module. Read back by
-    json.loads. (The hash chain encodes event payloads with the json module, see history.py.)"""
+    (as the json module does), and faster than the json module. Read back by json.loads. (The
+    hash chain encodes event payloads with the json module, see history.py.)"""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
