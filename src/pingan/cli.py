@@ -454,7 +454,7 @@ def import_incidents_command(
         fail(exc.message)
     if rejected is not None:
         write_rejected(rejected, summary.rejected)
-    emit({**summary.as_dict(), "rejected_rows": summary.rejected[:50]})
+    emit({**summary.as_dict(), "rejected_rows": summary.reasons(50)})
     if summary.rejected:
         console.print(
             f"[yellow]{len(summary.rejected)} 行未导入[/yellow]"

@@ -12,6 +12,9 @@ from typing import Any
 from pingan.errors import InvalidInput
 
 ENCODINGS = ("utf-8-sig", "gb18030")
+# A row that could not be read holds why (ERROR) and, for a JSON line, the line as written (LINE).
+ERROR = "__error__"
+LINE = "__line__"
 
 
 def decode(data: bytes) -> str:
@@ -51,9 +54,11 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, {"__error__": f"JSON 无法解析：{exc.msg}"}
+                yield number, {ERROR: f"JSON 无法解析：{exc.msg}", LINE: line}
                 continue
-            yield number, value if isinstance(value, dict) else {"__error__": "每行须为 JSON 对象"}
+            if not isinstance(value, dict):
+                value = {ERROR: "每行须为 JSON 对象", LINE: line}
+            yield number, value
     elif suffix == ".json":
         try:
             value = json.loads(text)
@@ -62,7 +67,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(value, list):
             raise InvalidInput("JSON 文件须为对象数组")
         for number, item in enumerate(value, start=1):
-            yield number, item if isinstance(item, dict) else {"__error__": "须为 JSON 对象"}
+            yield number, item if isinstance(item, dict) else {ERROR: "须为 JSON 对象"}
     else:
         raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl、.xlsx）")
 
@@ -96,7 +101,7 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def header_of(path: Path) -> list[str]:
     """The column names of a CSV or Excel file (JSON files: the keys of the first object)."""
     for _number, row in read_rows(path):
-        return [k for k in row if k != "__error__"]
+        return [k for k in row if k not in (ERROR, LINE)]
     return []
 
 

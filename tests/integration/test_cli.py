@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,9 +147,24 @@ def test_import_incidents_prints_a_summary_and_saves_the_rejected_rows(
     summary = json.loads(run("import", "incidents", str(source), "--rejected", str(rejected)))
     assert summary["imported"] == 1 and summary["rejected"] == 2
     assert [r["row"] for r in summary["rejected_rows"]] == [2, 3]
-    assert rejected.read_text(encoding="utf-8-sig").count("\n") == 3
+    saved = list(csv.DictReader(rejected.open(encoding="utf-8-sig")))
+    # Each rejected row keeps what the file said, so nothing is lost and it can be corrected.
+    assert [(r["原行号"], r["external_id"], r["原始行"]) for r in saved] == [
+        ("2", "X2", ""),
+        ("3", "", "{broken"),
+    ]
+    assert "text" in saved[0]["未导入原因"] and "JSON" in saved[1]["未导入原因"]
     again = json.loads(run("import", "incidents", str(source)))
     assert again["imported"] == 0 and again["already_imported"] == 1
+    # The corrected rejected file imports as it is (its extra columns are ignored).
+    saved[0]["text"] = "报警人称电动车被偷"
+    saved[0]["address"] = "新昌县南明街道"
+    with rejected.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(saved[0]))
+        writer.writeheader()
+        writer.writerow(saved[0])
+    fixed = json.loads(run("import", "incidents", str(rejected)))
+    assert fixed["imported"] == 1 and fixed["rejected"] == 0
 
 
 def test_bad_arguments_get_a_clear_message(env: str) -> None:

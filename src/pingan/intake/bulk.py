@@ -5,6 +5,8 @@ typed by a call-taker. Rows are committed batch by batch; a bad row is reported 
 reason) and never half-written, because each row runs in its own savepoint. Importing the same
 file again adds nothing: rows whose source record number (``channel`` + ``external_id``) is
 already stored are counted as already imported, which is also how an interrupted import resumes.
+A rejected row keeps its values as the file gave them, so that the rejected-rows file can be
+corrected and imported again with the same mapping.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import RowError, to_incident
-from pingan.tabular import header_of, read_rows
+from pingan.tabular import ERROR, LINE, header_of, read_rows
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
 from pingan.user.scope import Actor
@@ -38,7 +40,15 @@ class ImportSummary:
     total: int = 0
     imported: int = 0
     already: int = 0
+    # {"row", "reason", "values"}: the row number in the file, why, and the row as read.
     rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, number: int, reason: str, values: dict[str, Any]) -> None:
+        self.rejected.append({"row": number, "reason": reason, "values": values})
+
+    def reasons(self, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` rejected rows, number and reason only."""
+        return [{"row": r["row"], "reason": r["reason"]} for r in self.rejected[:limit]]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +59,8 @@ class ImportSummary:
         }
 
 
-Batch = list[tuple[int, IncidentCreate]]
+# (row number, the incident it describes, the row as read)
+Batch = list[tuple[int, IncidentCreate, dict[str, Any]]]
 
 
 def _write_batch(
@@ -61,7 +72,7 @@ def _write_batch(
     suggestions: Sequence[Triage] | None = None,
 ) -> None:
     """One transaction for the batch; each row's outcome counted or its error reported."""
-    items = [NewIncident(data) for _, data in batch]
+    items = [NewIncident(data) for _, data, _ in batch]
     try:
         with session_scope(factory) as session:
             outcomes = create_incidents(
@@ -84,9 +95,9 @@ def _write_batch(
                         default_place=default_place,
                         suggestions=suggestions[k : k + 1] if suggestions else None,
                     )
-    for (number, _), outcome in zip(batch, outcomes, strict=True):
+    for (number, _, row), outcome in zip(batch, outcomes, strict=True):
         if outcome.error is not None:
-            summary.rejected.append({"row": number, "reason": outcome.error.message})
+            summary.reject(number, outcome.error.message, row)
         elif outcome.created:
             summary.imported += 1
         else:
@@ -108,9 +119,9 @@ def _batches(
                 raise RowError(f"记录编号 {data.external_id} 与第 {seen[key]} 行重复")
             if data.external_id:
                 seen[key] = number
-            batch.append((number, data))
+            batch.append((number, data, row))
         except RowError as exc:
-            summary.rejected.append({"row": number, "reason": str(exc)})
+            summary.reject(number, str(exc), row)
         if len(batch) >= batch_size:
             yield batch
             batch = []
@@ -150,7 +161,7 @@ def import_incidents(
     with TriageAhead(workers) as ahead, collected_between_batches() as collect:
         for batch in _batches(path, mapping, batch_size, summary):
             collect()
-            pending.append((batch, ahead.submit([data for _, data in batch], home)))
+            pending.append((batch, ahead.submit([data for _, data, _ in batch], home)))
             if len(pending) > ahead.workers:
                 write_oldest()
         while pending:
@@ -159,9 +170,30 @@ def import_incidents(
     return summary
 
 
+ROW_COLUMN = "原行号"
+REASON_COLUMN = "未导入原因"
+LINE_COLUMN = "原始行"
+
+
 def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:
-    """The rejected rows as CSV (row number and reason), for the person fixing the file."""
+    """The rejected rows as CSV, for the person fixing the file: the row number and the reason,
+    then the row's own columns as the file gave them (a JSON line that could not be read: the
+    line itself). Corrected, the file imports with the same mapping (extra columns are ignored).
+    """
+    columns: dict[str, None] = {ROW_COLUMN: None, REASON_COLUMN: None}
+    for entry in rejected:
+        columns.update((name, None) for name in entry["values"] if name != ERROR)
+    names = [LINE_COLUMN if name == LINE else name for name in columns]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["row", "reason"])
+        writer = csv.DictWriter(handle, fieldnames=names)
         writer.writeheader()
-        writer.writerows(rejected)
+        for entry in rejected:
+            values = entry["values"]
+            writer.writerow(
+                {ROW_COLUMN: entry["row"], REASON_COLUMN: entry["reason"]}
+                | {
+                    LINE_COLUMN if name == LINE else name: value
+                    for name, value in values.items()
+                    if name != ERROR
+                }
+            )
