@@ -112,6 +112,18 @@ def count_rows(path: Path) -> int | None:
         with path.open("rb") as handle:
             lines = sum(1 for line in handle if line.strip())
         return max(0, lines - 1) if suffix == ".csv" else lines
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True)
+        except Exception:  # reading it for real reports what is wrong with it
+            return None
+        try:  # the first sheet's recorded size (None when the file does not record it)
+            rows = workbook.worksheets[0].max_row if workbook.worksheets else None
+        finally:
+            workbook.close()
+        return None if rows is None else max(0, rows - 1)
     return None
 
 

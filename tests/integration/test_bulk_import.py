@@ -17,6 +17,7 @@ from pingan.incident.models import Incident
 from pingan.intake.bulk import import_incidents
 from pingan.intake.mapping import SourceMapping, load_mapping
 from pingan.intake.parse import RowError, parse_time
+from pingan.tabular import count_rows
 from pingan.user.scope import SYSTEM
 
 GOOD_AND_BAD = """external_id,channel,reported_at,text,address,lon,lat
@@ -40,8 +41,17 @@ def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
 ) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(GOOD_AND_BAD.encode("gb18030"))  # old systems export GBK
-    summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    done: list[int] = []
+    summary = import_incidents(
+        session_factory,
+        path,
+        actor=SYSTEM,
+        mapping=SourceMapping(),
+        batch_size=2,
+        progress=done.append,
+    )
     assert summary.total == 8 and summary.imported == 3
+    assert sum(done) == count_rows(path) == 8  # the progress bar ends full, bad rows and all
     reasons = {r["row"]: r["reason"] for r in summary.rejected}
     assert set(reasons) == {4, 5, 6, 7, 9}
     assert "not a date" in reasons[4]
@@ -137,6 +147,7 @@ def test_an_excel_export_with_its_own_column_names(
     sheet.append(["JJ002", "2024-06-01 22:40", "钥匙锁屋里了要开锁", "新昌县南明街道", None])
     path = tmp_path / "export.xlsx"
     book.save(path)
+    assert count_rows(path) == 2  # the progress bar knows the size of a workbook too
     summary = import_incidents(
         session_factory, path, actor=SYSTEM, mapping=load_mapping(mapping_file)
     )

@@ -143,29 +143,39 @@ def import_incidents(
     """Import ``path`` (CSV, JSONL, JSON or Excel); see the module docstring.
 
     With ``workers`` > 0, that many processes triage the next batches while this one writes
-    (``pingan.intake.ahead``); the result is the same.
+    (``pingan.intake.ahead``); the result is the same. ``progress`` is called after each batch
+    with the number of the file's rows done since its last call (rejected rows included), so
+    that it adds up to the file's row count.
     """
     mapping.check_header(header_of(path))
     warm_up()
     summary = ImportSummary()
     home = actor.home_place(default_place)
-    pending: deque[tuple[Batch, Future[list[Triage]] | None]] = deque()
+    # Each batch with its triage (when a worker does it) and how many rows of the file had been
+    # read when it was formed: progress counts rows done, rejected ones included.
+    pending: deque[tuple[Batch, Future[list[Triage]] | None, int]] = deque()
+    done = 0
 
     def write_oldest() -> None:
-        batch, triaged = pending.popleft()
+        nonlocal done
+        batch, triaged, read = pending.popleft()
         suggestions = triaged.result() if triaged is not None else None
         _write_batch(factory, batch, actor, default_place, summary, suggestions)
         if progress:
-            progress(len(batch))
+            progress(read - done)
+        done = read
 
     with TriageAhead(workers) as ahead, collected_between_batches() as collect:
         for batch in _batches(path, mapping, batch_size, summary):
             collect()
-            pending.append((batch, ahead.submit([data for _, data, _ in batch], home)))
+            triaged = ahead.submit([data for _, data, _ in batch], home)
+            pending.append((batch, triaged, summary.total))
             if len(pending) > ahead.workers:
                 write_oldest()
         while pending:
             write_oldest()
+    if progress and summary.total > done:  # rejected rows after the last good one
+        progress(summary.total - done)
     summary.rejected.sort(key=lambda r: int(r["row"]))
     return summary
 
