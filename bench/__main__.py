@@ -14,6 +14,7 @@ BENCHMARKS = (
     "address",
     "routing",
     "intake",
+    "intake_profile",
     "api_load",
     "durability",
     "dashboard",
