@@ -287,6 +287,9 @@ def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]
         # (events, routing decisions, assignments, rollups too), inserted plainly the same way.
         "plain_insert_of_all_rows_written_per_s": round(all_rows_rate),
         "ratio_to_all_rows": round(full_rate / all_rows_rate, 3),
+        # The most any import writing these rows could reach of the target's ratio: the plain
+        # insert of everything written against the plain insert of bare incidents.
+        "ratio_ceiling": round(all_rows_rate / plain_rate, 3),
         # With the triage worker: the batches after the first half of the sample, written into
         # tables that already hold it (no start-up in it); does the rate hold as they grow?
         "end_to_end_second_half_per_s": round(second_half_rate),

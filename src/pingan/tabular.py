@@ -12,7 +12,7 @@ from typing import Any
 from pingan.errors import InvalidInput
 
 ENCODINGS = ("utf-8-sig", "gb18030")
-# A row that could not be read holds why (ERROR) and, for a JSON line, the line as written (LINE).
+# A row that could not be read holds why (ERROR) and, when there is one, its text (LINE).
 ERROR = "__error__"
 LINE = "__line__"
 
@@ -67,7 +67,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(value, list):
             raise InvalidInput("JSON 文件须为对象数组")
         for number, item in enumerate(value, start=1):
-            yield number, item if isinstance(item, dict) else {ERROR: "须为 JSON 对象"}
+            if not isinstance(item, dict):
+                item = {ERROR: "须为 JSON 对象", LINE: json.dumps(item, ensure_ascii=False)}
+            yield number, item
     else:
         raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl、.xlsx）")
 
