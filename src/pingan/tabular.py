@@ -1,9 +1,13 @@
-"""Reading rows from the files users bring: CSV (UTF-8 or GBK/GB18030), JSON and JSON Lines."""
+"""Reading rows from the files users bring: CSV (UTF-8 or GBK/GB18030), JSON and JSON Lines.
+
+CSV and JSON Lines files are read a row at a time, never held whole: a year's export of a
+province runs to gigabytes.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +21,10 @@ ERROR = "__error__"
 LINE = "__line__"
 
 
+CHUNK = 1 << 16  # bytes read at a time when checking a file's encoding
+UNKNOWN_ENCODING = "文件编码无法识别（支持 UTF-8、GBK/GB18030）"
+
+
 def decode(data: bytes) -> str:
     """Text of a file whose encoding the user may not know (UTF-8 first, then GB18030)."""
     for encoding in ENCODINGS:
@@ -24,7 +32,24 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidInput("文件编码无法识别（支持 UTF-8、GBK/GB18030）")
+    raise InvalidInput(UNKNOWN_ENCODING)
+
+
+def encoding_of(path: Path) -> str:
+    """The encoding :func:`decode` would pick for the file, found by decoding it a chunk at a
+    time: the whole file is checked (a GBK character may come after a megabyte of ASCII), and
+    none of it is kept."""
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InvalidInput(UNKNOWN_ENCODING)
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -35,33 +60,13 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if suffix == ".xlsx":
         yield from _read_xlsx(path)
         return
-    text = decode(path.read_bytes())
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for number, row in enumerate(reader, start=2):
-            yield (
-                number,
-                {
-                    k.strip(): (v.strip() if isinstance(v, str) else v)
-                    for k, v in row.items()
-                    if k is not None
-                },
-            )
+        yield from _read_csv(path)
     elif suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, {ERROR: f"JSON 无法解析：{exc.msg}", LINE: line}
-                continue
-            if not isinstance(value, dict):
-                value = {ERROR: "每行须为 JSON 对象", LINE: line}
-            yield number, value
+        yield from _read_json_lines(path)
     elif suffix == ".json":
         try:
-            value = json.loads(text)
+            value = json.loads(decode(path.read_bytes()))
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"JSON 无法解析：第 {exc.lineno} 行 {exc.msg}") from exc
         if not isinstance(value, list):
@@ -72,6 +77,48 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, item
     else:
         raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl、.xlsx）")
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows under the header line; a record the CSV reader cannot read (a field over its
+    limit) is yielded as an error and reading goes on with the next."""
+    with path.open(encoding=encoding_of(path), newline="") as handle:
+        reader = csv.DictReader(handle)
+        number = 1
+        while True:
+            number += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield number, {ERROR: f"CSV 行无法读取：{exc}"}
+                continue
+            yield (
+                number,
+                {
+                    k.strip(): (v.strip() if isinstance(v, str) else v)
+                    for k, v in row.items()
+                    if k is not None
+                },
+            )
+
+
+def _read_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """One JSON object per line; a line that is not one is yielded as an error, with its text."""
+    with path.open(encoding=encoding_of(path)) as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip("\n")
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, {ERROR: f"JSON 无法解析：{exc.msg}", LINE: line}
+                continue
+            if not isinstance(value, dict):
+                value = {ERROR: "每行须为 JSON 对象", LINE: line}
+            yield number, value
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -101,9 +148,14 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def header_of(path: Path) -> list[str]:
-    """The column names of a CSV or Excel file (JSON files: the keys of the first object)."""
+    """The column names of a CSV or Excel file (JSON files: the keys of the first object that
+    could be read)."""
+    if path.exists() and path.suffix.lower() == ".csv":
+        with path.open(encoding=encoding_of(path), newline="") as handle:
+            return [name.strip() for name in next(csv.reader(handle), [])]
     for _number, row in read_rows(path):
-        return [k for k in row if k not in (ERROR, LINE)]
+        if ERROR not in row:
+            return list(row)
     return []
 
 

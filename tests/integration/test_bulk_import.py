@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from pingan.incident.models import Incident
 from pingan.intake.bulk import import_incidents
 from pingan.intake.mapping import SourceMapping, load_mapping
 from pingan.intake.parse import RowError, parse_time
-from pingan.tabular import count_rows
+from pingan.tabular import count_rows, read_rows
 from pingan.user.scope import SYSTEM
 
 GOOD_AND_BAD = """external_id,channel,reported_at,text,address,lon,lat
@@ -184,3 +185,42 @@ def test_an_impossible_time_is_refused() -> None:
         parse_time("2024-02-30 10:00")
     with pytest.raises(RowError):
         parse_time("1970-01-01 00:00:00")
+
+
+def test_damaged_rows_are_reported_on_every_database(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "damaged.csv"
+    path.write_text(
+        "external_id,channel,text,address\n"
+        f"D-1,110,{'很长' * 70_000},新昌县\n"  # a field past the CSV reader's limit
+        "D-2,110,邻居家里传出呼救声,新昌县南明街道\n"
+        "D-3,110,有人\x00打架,新昌县\n",  # PostgreSQL refuses NUL in text
+        encoding="utf-8",
+    )
+    summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    reasons = {r["row"]: r["reason"] for r in summary.rejected}
+    assert summary.imported == 1 and set(reasons) == {2, 4}
+    assert "CSV" in reasons[2] and "NUL" in reasons[4]
+    assert session.scalars(select(Incident.external_id)).all() == ["D-2"]
+
+
+def test_a_large_export_is_read_a_row_at_a_time_whatever_its_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    ascii_rows = [f"B-{n},110,theft reported at gate {n:06d},addr\n" for n in range(40_000)]
+    assert sum(map(len, ascii_rows)) > 1 << 20  # the GBK row comes a megabyte in
+    path.write_bytes(
+        b"external_id,channel,text,address\n"
+        + "".join(ascii_rows).encode()
+        + "B-last,110,有人在门口打架,新昌县\n".encode("gbk")
+    )
+    tracemalloc.start()
+    try:
+        count, last = 0, {}
+        for _number, row in read_rows(path):
+            count, last = count + 1, row
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 40_001 and last["text"] == "有人在门口打架"
+    assert peak < path.stat().st_size / 4  # never the whole file in memory

@@ -39,6 +39,14 @@ class IncidentCreate(BaseModel):
     urgency: int | None = Field(None, ge=1, le=4)
     external_id: str | None = Field(None, max_length=80, description="The source's record number.")
 
+    @field_validator("description", "caller_name", "address", "place_code", "external_id")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL refuses text holding NUL; a damaged export is the usual source.
+        if value is not None and "\x00" in value:
+            raise ValueError("含有空字符（NUL），多为导出文件损坏")
+        return value
+
     @field_validator("channel")
     @classmethod
     def _channel(cls, value: str) -> str:
