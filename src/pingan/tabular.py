@@ -19,8 +19,6 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 # A row that could not be read holds why (ERROR) and, when there is one, its text (LINE).
 ERROR = "__error__"
 LINE = "__line__"
-
-
 CHUNK = 1 << 16  # bytes read at a time when checking a file's encoding
 UNKNOWN_ENCODING = "文件编码无法识别（支持 UTF-8、GBK/GB18030）"
 

@@ -113,6 +113,7 @@ def test_bad_input_is_refused_with_the_field_named_and_nothing_written(
         ({"channel": "110", "description": "盗窃", "urgency": 9}, "urgency：不能大于 4"),
         ({"description": "盗窃"}, "channel：必填"),
         ({"channel": "110", "description": "盗窃", "urgency": "高"}, "urgency：应为整数"),
+        ({"channel": "110", "description": "盗\u0000窃"}, "description：含有空字符"),
     ]
     for body, mentioned in cases:
         response = client.post("/api/incidents", json=body, headers=taker.headers)
