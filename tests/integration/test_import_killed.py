@@ -1,0 +1,101 @@
+"""``pingan import`` killed with SIGKILL halfway through a file: what it committed is whole, and
+running it again adds exactly what is missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pingan.analytics.models import RollupDaily
+from pingan.db.engine import make_engine
+from pingan.incident.history import events_of, verify_history
+from pingan.incident.models import Incident, IncidentEvent
+from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
+
+ROWS = 3000
+BATCH = 200
+PINGAN = str(Path(sys.executable).with_name("pingan"))
+
+
+def _export(path: Path) -> None:
+    towns = ("南明街道", "羽林街道", "七星街道", "沙溪镇", "澄潭街道")
+    texts = ("电动车被盗", "邻居吵架", "有人打架受伤", "路灯不亮", "噪音扰民")
+    lines = ["external_id,channel,reported_at,text,address"]
+    for n in range(ROWS):
+        day, minute = 1 + n % 28, n % 1440
+        lines.append(
+            f"K-{n:05d},110,2026-10-{day:02d} {minute // 60:02d}:{minute % 60:02d}:00,"
+            f"{texts[n % len(texts)]} 第{n}起,新昌县{towns[n % len(towns)]}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="gb18030")  # an old system's export
+
+
+def _counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
+    with factory() as session:
+        incidents = session.scalar(select(func.count()).select_from(Incident)) or 0
+        events = session.scalar(select(func.count()).select_from(IncidentEvent)) or 0
+        counted = session.scalar(select(func.sum(RollupDaily.received))) or 0
+    return incidents, events, int(counted)
+
+
+def _import(env: dict[str, str], source: Path) -> subprocess.Popen[bytes]:
+    command = [PINGAN, "import", "incidents", str(source), "--batch", str(BATCH)]
+    return subprocess.Popen(
+        [*command, "--workers", "0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
+    backend: str, tmp_path: Path
+) -> None:
+    url, pg_name = new_database_url(backend, tmp_path)
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    try:
+        subprocess.run([PINGAN, "db", "upgrade"], env=env, check=True, capture_output=True)
+        source = tmp_path / "export.csv"
+        _export(source)
+        process = _import(env, source)
+        deadline = time.monotonic() + 120
+        while _counts(factory)[0] < 3 * BATCH:  # a few batches committed, more on their way
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        incidents, events, counted = _counts(factory)
+        # Batches are all or nothing: whole batches, each incident with its whole history,
+        # each counted in the rollups once.
+        assert 0 < incidents < ROWS and incidents % BATCH == 0
+        assert events == 3 * incidents and counted == incidents
+
+        again = _import(env, source)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err.decode()
+        assert f'"imported": {ROWS - incidents}' in out.decode()
+        assert f'"already_imported": {incidents}' in out.decode()
+        assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
+        with factory() as session:
+            numbers = session.scalars(select(Incident.external_id)).all()
+            assert len(set(numbers)) == ROWS
+            for incident in session.scalars(select(Incident).limit(50)):
+                assert verify_history(session, incident) == []
+                assert len(events_of(session, incident.id)) == 3
+    finally:
+        engine.dispose()
+        if pg_name:
+            _drop_pg_database(pg_name)
