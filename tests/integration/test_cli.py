@@ -147,7 +147,8 @@ def test_import_incidents_prints_a_summary_and_saves_the_rejected_rows(
     summary = json.loads(run("import", "incidents", str(source), "--rejected", str(rejected)))
     assert summary["imported"] == 1 and summary["rejected"] == 2
     assert [r["row"] for r in summary["rejected_rows"]] == [2, 3]
-    saved = list(csv.DictReader(rejected.open(encoding="utf-8-sig")))
+    with rejected.open(encoding="utf-8-sig", newline="") as handle:
+        saved = list(csv.DictReader(handle))
     # Each rejected row keeps what the file said, so nothing is lost and it can be corrected.
     assert [(r["原行号"], r["external_id"], r["原始行"]) for r in saved] == [
         ("2", "X2", ""),
