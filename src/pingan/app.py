@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan import __version__
@@ -33,6 +34,7 @@ from pingan.incident.api import router as incident_router
 from pingan.incident.api import triage_router
 from pingan.incident.group_commit import GroupCommit
 from pingan.incident.timers import TimeLimitEngine
+from pingan.inputs import NUL_TEXT
 from pingan.triage.decide import warm_up
 from pingan.unit.api import router as unit_router
 from pingan.user.api import PUBLIC_ROUTES as USER_PUBLIC_ROUTES
@@ -114,6 +116,17 @@ def create_app(
         message = describe_problems(problems)
         return JSONResponse(
             {"error": "InvalidInput", "message": f"请求有误：{message}", "fields": problems},
+            status_code=422,
+        )
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # Text no input model checks (a query parameter, a path) holding NUL, which PostgreSQL
+        # refuses: bad input, not a server error. Any other data error stays a 500.
+        if "NUL" not in str(exc.orig):
+            raise exc
+        return JSONResponse(
+            {"error": "InvalidInput", "message": f"请求有误：{NUL_TEXT}", "fields": []},
             status_code=422,
         )
 

@@ -224,3 +224,31 @@ def test_the_answer_to_a_post_is_what_reading_it_back_and_retrying_give(
     )
     read = client.get(f"/api/incidents/{masked.json()['number']}", headers=taker.headers)
     assert masked.json() == read.json()
+
+
+def test_nul_in_any_input_is_bad_input_on_every_database(
+    client: TestClient, persona, backend: str
+) -> None:
+    """PostgreSQL cannot store NUL: a 422 naming the problem, never a 500, wherever it comes."""
+    admin = persona("admin_nul", "admin", place="330000")
+    taker = persona("taker_nul", "call_taker", place=XINCHANG)
+    unit = client.post(
+        "/api/units",
+        json={"name": "新昌县\u0000派出所", "type": "police_station", "place_code": XINCHANG},
+        headers=admin.headers,
+    )
+    assert unit.status_code == 422 and "name：含有空字符" in unit.text
+    made = report(client, taker)
+    note = client.post(
+        f"/api/incidents/{made['number']}/actions/progress",
+        json={"payload": {"note": "备注\u0000"}},
+        headers=taker.headers,
+    )
+    assert note.status_code == 422 and "含有空字符" in note.text
+    # A query parameter no model reads reaches the database as it is: SQLite finds nothing,
+    # PostgreSQL refuses it, and that is answered as bad input.
+    search = client.get("/api/places/search", params={"name": "新昌\x00"}, headers=taker.headers)
+    if backend == "postgresql":
+        assert search.status_code == 422 and "含有空字符" in search.text
+    else:
+        assert search.status_code == 200 and search.json() == []

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from pingan.incident.models import CHANNELS
+from pingan.inputs import Input
 from pingan.taxonomy import get_call_type
 
 MAX_DESCRIPTION = 4000
@@ -21,7 +22,7 @@ def check_code(value: str | None) -> str | None:
     return value
 
 
-class IncidentCreate(BaseModel):
+class IncidentCreate(Input):
     channel: str = Field(description="110, 12345, grid, app, iot or walk_in")
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     reported_at: dt.datetime | None = Field(
@@ -38,14 +39,6 @@ class IncidentCreate(BaseModel):
     police: bool | None = None
     urgency: int | None = Field(None, ge=1, le=4)
     external_id: str | None = Field(None, max_length=80, description="The source's record number.")
-
-    @field_validator("description", "caller_name", "address", "place_code", "external_id")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        # PostgreSQL refuses text holding NUL; a damaged export is the usual source.
-        if value is not None and "\x00" in value:
-            raise ValueError("含有空字符（NUL），多为导出文件损坏")
-        return value
 
     @field_validator("channel")
     @classmethod
@@ -80,7 +73,7 @@ class IncidentCreate(BaseModel):
         return self
 
 
-class TriageRequest(BaseModel):
+class TriageRequest(Input):
     """What the call-taker has typed so far."""
 
     text: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
@@ -98,7 +91,7 @@ class TriageRequest(BaseModel):
         return value
 
 
-class RouteRequest(BaseModel):
+class RouteRequest(Input):
     code: str = Field(description="Category code from the 110 table.")
     place: str = Field(description="Division code of the place.")
 
@@ -109,7 +102,7 @@ class RouteRequest(BaseModel):
         return value
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(Input):
     """An action on an incident with what it needs, e.g. ``{"reason": "不属本单位职责"}``."""
 
     payload: dict[str, Any] = Field(default_factory=dict)
@@ -172,7 +165,7 @@ class IncidentRead(BaseModel):
     assignments: list[AssignmentRead] = Field(default_factory=list)
 
 
-class IncidentFilter(BaseModel):
+class IncidentFilter(Input):
     state: str | None = None
     channel: str | None = None
     code: str | None = None

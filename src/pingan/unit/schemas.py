@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pingan.inputs import Input
 from pingan.unit.models import RESOURCE_KINDS, RESOURCE_STATUSES, UNIT_TYPES
 
 
@@ -13,7 +14,7 @@ def _check_choice(value: str, choices: dict[str, str], what: str) -> str:
     return value
 
 
-class UnitCreate(BaseModel):
+class UnitCreate(Input):
     name: str = Field(min_length=1, max_length=120)
     type: str
     place_code: str = Field(description="The unit's seat (its own division).")
@@ -27,7 +28,7 @@ class UnitCreate(BaseModel):
         return _check_choice(value, UNIT_TYPES, "单位类型")
 
 
-class UnitUpdate(BaseModel):
+class UnitUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=120)
     phone: str | None = Field(None, max_length=40)
     active: bool | None = None
@@ -49,7 +50,7 @@ class UnitRead(BaseModel):
     covers: list[str]
 
 
-class ResourceCreate(BaseModel):
+class ResourceCreate(Input):
     unit_id: int
     kind: str
     name: str = Field(min_length=1, max_length=120)
@@ -70,7 +71,7 @@ class ResourceCreate(BaseModel):
         return _check_choice(value, RESOURCE_STATUSES, "状态")
 
 
-class ResourceUpdate(BaseModel):
+class ResourceUpdate(Input):
     status: str | None = None
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pingan.inputs import Input
 from pingan.user.models import ROLES
 from pingan.user.security import MIN_PASSWORD_LENGTH
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
     role: str

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from pingan.area.models import Place
@@ -26,6 +26,7 @@ from pingan.incident.actions import create_incident
 from pingan.incident.lifecycle import STATES, TRANSITIONS
 from pingan.incident.models import Incident, IncidentEvent
 from pingan.incident.schemas import MAX_ADDRESS, IncidentCreate
+from pingan.inputs import Input
 from pingan.taxonomy import get_call_type
 from pingan.user.scope import Actor
 from pingan.web.ratelimit import TokenBucket
@@ -38,7 +39,7 @@ LOOKUP_RATE = (60, 0.5)
 PUBLIC_LEVELS = ("city", "county", "town")
 
 
-class PublicReport(BaseModel):
+class PublicReport(Input):
     description: str = Field(min_length=4, max_length=1000, description="发生了什么")
     address: str | None = Field(None, max_length=MAX_ADDRESS)
     place_code: str | None = Field(
