@@ -348,16 +348,25 @@ def create_incidents(
     return record_incidents(session, batch, existing=existing)
 
 
+def triage_for_recording(
+    texts: Sequence[str],
+    addresses: Sequence[str | None],
+    home: str | None,
+    channels: Sequence[str | None],
+) -> list[Triage]:
+    """The triage a recorded incident gets, in one batch: addresses read against ``home``
+    (:meth:`Actor.home_place`); without the evidence and alternatives a call-taker reads, which
+    a recorded incident does not store. The import's triage worker calls this too."""
+    return triage_many(texts, addresses, home, channels=channels, explain=False)
+
+
 def triage_items(items: Sequence[IncidentCreate], home: str | None) -> list[Triage]:
-    """The triage of the incidents' texts as one batch, their addresses and channels alongside,
-    addresses read against ``home`` (:meth:`Actor.home_place`); without the evidence and
-    alternatives a call-taker reads, which a recorded incident does not store."""
-    return triage_many(
+    """:func:`triage_for_recording` of the incidents' texts, addresses and channels."""
+    return triage_for_recording(
         [d.description for d in items],
         [d.address for d in items],
         home,
-        channels=[d.channel for d in items],
-        explain=False,
+        [d.channel for d in items],
     )
 
 

@@ -1,12 +1,13 @@
 """Triage the next batch in worker processes while this process writes the current one.
 
 Triage needs no database and is pure CPU, so on a machine with a spare core it runs a batch ahead
-in a worker process. The worker calls the same ``triage_many`` with the same shipped model and the
-same default place as ``create_incidents`` would, and its suggestions are handed to
-``create_incidents`` as if it had computed them itself: the stored incidents are identical, only
-sooner. The model and gazetteer are loaded here first and the workers are forked from this
-process where the platform allows and no other thread runs (they start at once, sharing the
-loaded model; they never touch the database connections they inherit), else spawned.
+in a worker process. The worker runs ``creation.triage_for_recording``, the very function
+``create_incidents`` uses, with the same shipped model and the same default place, and its
+suggestions are handed to ``create_incidents`` as if it had computed them itself: the stored
+incidents are identical, only sooner. The model and gazetteer are loaded here first and the
+workers are forked from this process where the platform allows and no other thread runs (they
+start at once, sharing the loaded model; they never touch the database connections they
+inherit), else spawned.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 
+from pingan.incident.creation import triage_for_recording
 from pingan.incident.schemas import IncidentCreate
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
@@ -26,17 +28,6 @@ from pingan.triage.decide import warm_up
 def default_workers() -> int:
     """One triage worker when the machine has a core to spare, else none."""
     return 1 if (os.cpu_count() or 1) >= 2 else 0
-
-
-def _triage(
-    texts: list[str],
-    addresses: list[str | None],
-    default_place: str | None,
-    channels: list[str | None],
-) -> list[Triage]:
-    from pingan.triage.decide import triage_many
-
-    return triage_many(texts, addresses, default_place, channels=channels, explain=False)
 
 
 class TriageAhead:
@@ -64,7 +55,7 @@ class TriageAhead:
         if self._pool is None or not items:
             return None
         return self._pool.submit(
-            _triage,
+            triage_for_recording,
             [item.description for item in items],
             [item.address for item in items],
             default_place,
