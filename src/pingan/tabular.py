@@ -10,6 +10,7 @@ import codecs
 import csv
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,14 @@ def decode(data: bytes) -> str:
 def encoding_of(path: Path) -> str:
     """The encoding :func:`decode` would pick for the file, found by decoding it a chunk at a
     time: the whole file is checked (a GBK character may come after a megabyte of ASCII), and
-    none of it is kept."""
+    none of it is kept. Remembered while the file is unchanged: an import reads its header and
+    then its rows, and a large file is not checked twice."""
+    status = path.stat()
+    return _encoding(path.resolve(), status.st_size, status.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _encoding(path: Path, _size: int, _modified_ns: int) -> str:
     for encoding in ENCODINGS:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:

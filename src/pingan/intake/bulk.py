@@ -190,20 +190,19 @@ def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:
     then the row's own columns as the file gave them (a JSON line that could not be read: the
     line itself). Corrected, the file imports with the same mapping (extra columns are ignored).
     """
+    rows = [
+        {ROW_COLUMN: entry["row"], REASON_COLUMN: entry["reason"]}
+        | {
+            LINE_COLUMN if name == LINE else name: value
+            for name, value in entry["values"].items()
+            if name != ERROR
+        }
+        for entry in rejected
+    ]
     columns: dict[str, None] = {ROW_COLUMN: None, REASON_COLUMN: None}
-    for entry in rejected:
-        columns.update((name, None) for name in entry["values"] if name != ERROR)
-    names = [LINE_COLUMN if name == LINE else name for name in columns]
+    for row in rows:
+        columns.update(dict.fromkeys(row))
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=names)
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
         writer.writeheader()
-        for entry in rejected:
-            values = entry["values"]
-            writer.writerow(
-                {ROW_COLUMN: entry["row"], REASON_COLUMN: entry["reason"]}
-                | {
-                    LINE_COLUMN if name == LINE else name: value
-                    for name, value in values.items()
-                    if name != ERROR
-                }
-            )
+        writer.writerows(rows)
