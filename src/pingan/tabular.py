@@ -1,7 +1,8 @@
 """Reading rows from the files users bring: CSV (UTF-8 or GBK/GB18030), JSON and JSON Lines.
 
-CSV and JSON Lines files are read a row at a time, never held whole: a year's export of a
-province runs to gigabytes.
+Every kind is read a row at a time, never held whole: a year's export of a province runs to
+gigabytes. A JSON array is taken apart by ijson (a streaming parser, yajl underneath) one
+element at a time.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import codecs
 import csv
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import ijson
 
 from pingan.errors import InvalidInput
 
@@ -71,16 +75,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     elif suffix in (".jsonl", ".ndjson"):
         yield from _read_json_lines(path)
     elif suffix == ".json":
-        try:
-            value = json.loads(decode(path.read_bytes()))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"JSON 无法解析：第 {exc.lineno} 行 {exc.msg}") from exc
-        if not isinstance(value, list):
-            raise InvalidInput("JSON 文件须为对象数组")
-        for number, item in enumerate(value, start=1):
-            if not isinstance(item, dict):
-                item = {ERROR: "须为 JSON 对象", LINE: json.dumps(item, ensure_ascii=False)}
-            yield number, item
+        yield from _read_json_array(path)
     else:
         raise InvalidInput(f"不支持的文件类型 {suffix}（支持 .csv、.json、.jsonl、.xlsx）")
 
@@ -125,6 +120,68 @@ def _read_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(value, dict):
                 value = {ERROR: "每行须为 JSON 对象", LINE: line}
             yield number, value
+
+
+class _Recoded:
+    """A GB18030 file read as UTF-8 bytes (only ``read``: ijson then reads nothing else)."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+
+    def read(self, size: int = -1) -> bytes:
+        return self._handle.read(size).encode("utf-8")
+
+
+@contextmanager
+def _utf8_bytes(path: Path) -> Iterator[IO[bytes] | _Recoded]:
+    """The file as UTF-8 bytes, as ijson reads them: a UTF-8 file as it is (past its byte-order
+    mark), a GB18030 one recoded on the way."""
+    encoding = encoding_of(path)
+    if encoding == "gb18030":
+        with path.open(encoding=encoding) as text:
+            yield _Recoded(text)
+        return
+    with path.open("rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            handle.seek(0)
+        yield handle
+
+
+def _json_error(exc: Exception) -> str:
+    """ijson's complaint, first line (the lines after it point into the text)."""
+    said = exc.args[0] if exc.args else ""
+    if isinstance(said, bytes):
+        said = said.decode("utf-8", "replace")
+    lines = str(said).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _read_json_array(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The elements of a JSON array, numbered from 1. A file that is no array is refused before
+    any row; where the text breaks off or goes wrong partway, the elements before it are rows
+    and the rest is one error row (the import reports it; nothing after it can be read)."""
+    with _utf8_bytes(path) as stream:  # its first token only
+        try:
+            first = next(ijson.parse(stream), None)
+        except ijson.JSONError as exc:
+            raise InvalidInput(f"JSON 无法解析：{_json_error(exc)}") from exc
+    if first is None or first[1] != "start_array":
+        raise InvalidInput("JSON 文件须为对象数组")
+    with _utf8_bytes(path) as stream:
+        number = 0
+        try:
+            for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+                if not isinstance(item, dict):
+                    item = {ERROR: "须为 JSON 对象", LINE: json.dumps(item, ensure_ascii=False)}
+                yield number, item
+        except ijson.JSONError as exc:
+            yield (
+                number + 1,
+                {
+                    ERROR: f"JSON 自第 {number + 1} 个元素起无法解析，其后的内容未读取："
+                    f"{_json_error(exc)}"
+                },
+            )
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -172,6 +229,16 @@ def count_rows(path: Path) -> int | None:
         with path.open("rb") as handle:
             lines = sum(1 for line in handle if line.strip())
         return max(0, lines - 1) if suffix == ".csv" else lines
+    if suffix == ".json":  # the array's elements, counted by the streaming parser
+        try:
+            with _utf8_bytes(path) as stream:
+                return sum(
+                    1
+                    for prefix, event, _ in ijson.parse(stream)
+                    if prefix == "item" and event not in ("map_key", "end_map", "end_array")
+                )
+        except (ijson.JSONError, InvalidInput):  # reading it for real reports what is wrong
+            return None
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -224,3 +225,68 @@ def test_a_large_export_is_read_a_row_at_a_time_whatever_its_encoding(tmp_path: 
         tracemalloc.stop()
     assert count == 40_001 and last["text"] == "有人在门口打架"
     assert peak < path.stat().st_size / 4  # never the whole file in memory
+
+
+def test_a_json_array_export_is_read_element_by_element_and_a_broken_tail_is_reported(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    elements = [
+        {"external_id": "J-1", "text": "报警人称电动车被盗", "address": "新昌县南明街道"},
+        "不是对象的一个元素",
+        {"external_id": "J-2", "text": "两车追尾", "address": "新昌县", "lon": 120.9, "lat": 29.5},
+    ]
+    whole = json.dumps(elements, ensure_ascii=False)
+    path = tmp_path / "export.json"
+    # GBK, as old systems write it, and cut off inside a fourth element.
+    path.write_bytes((whole[:-1] + ', {"external_id": "J-3", "text": "有人打').encode("gbk"))
+    done: list[int] = []
+    summary = import_incidents(
+        session_factory, path, actor=SYSTEM, mapping=SourceMapping(), progress=done.append
+    )
+    assert summary.imported == 2 and sum(done) == summary.total == 4
+    reasons = {r["row"]: r["reason"] for r in summary.rejected}
+    assert set(reasons) == {2, 4}
+    assert "JSON 对象" in reasons[2]
+    assert reasons[4].startswith("JSON 自第 4 个元素起无法解析")
+    stored = session.scalars(select(Incident).order_by(Incident.external_id)).all()
+    assert [(i.external_id, i.lon) for i in stored][1] == ("J-2", 120.9)
+    assert [i.external_id for i in stored] == ["J-1", "J-2"]
+
+    complete = tmp_path / "complete.json"
+    complete.write_text(whole, encoding="utf-8-sig")  # with a byte-order mark
+    assert count_rows(complete) == 3
+    again = import_incidents(session_factory, complete, actor=SYSTEM, mapping=SourceMapping())
+    assert again.already == 2 and again.imported == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [('{"external_id": "X-1"}', "对象数组"), ("nonsense", "无法解析"), ("", "无法解析")],
+)
+def test_a_json_file_that_is_no_array_is_refused_before_anything_is_read(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=reason):
+        list(read_rows(path))
+
+
+def test_a_large_json_array_is_never_held_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    elements = [
+        {"external_id": f"B-{n}", "text": f"有人在门口打架 第{n:06d}起", "address": "新昌县"}
+        for n in range(100_000)
+    ]
+    path.write_text(json.dumps(elements, ensure_ascii=False), encoding="gb18030")
+    del elements
+    tracemalloc.start()
+    try:
+        count, last = 0, {}
+        for _number, row in read_rows(path):
+            count, last = count + 1, row
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 100_000 and last["external_id"] == "B-99999"
+    assert peak < path.stat().st_size / 4
