@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from pingan.area.queries import get_place_or_raise
 from pingan.errors import Conflict, InvalidInput, PinganError, describe_validation
-from pingan.tabular import read_rows, split_list
+from pingan.tabular import ERROR, read_rows, split_list
 from pingan.unit.models import Resource, Unit, UnitCoverage
 from pingan.unit.schemas import (
     ImportReport,
@@ -94,8 +94,8 @@ def import_units(session: Session, path: Path) -> ImportReport:
     imported, rejected = 0, []
     for number, row in read_rows(path):
         try:
-            if "__error__" in row:
-                raise InvalidInput(row["__error__"])
+            if ERROR in row:
+                raise InvalidInput(row[ERROR])
             data = UnitCreate(
                 name=row.get("name") or "",
                 type=row.get("type") or "",
@@ -117,8 +117,8 @@ def import_resources(session: Session, path: Path) -> ImportReport:
     imported, rejected = 0, []
     for number, row in read_rows(path):
         try:
-            if "__error__" in row:
-                raise InvalidInput(row["__error__"])
+            if ERROR in row:
+                raise InvalidInput(row[ERROR])
             unit_ref = str(row.get("unit") or row.get("unit_id") or "")
             unit = session.scalar(select(Unit).where(Unit.code == unit_ref))
             if unit is None and unit_ref.isdigit():
