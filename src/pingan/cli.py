@@ -460,6 +460,7 @@ def import_incidents_command(
             f"[yellow]{len(summary.rejected)} 行未导入[/yellow]"
             + (f"，明细见 {rejected}" if rejected else "（加 --rejected FILE 保存明细）")
         )
+    summary.rejected.close()
 
 
 def _route_one(session: Session, code: str, place_code: str, rules: Any = None) -> dict[str, Any]:

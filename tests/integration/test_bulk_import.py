@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from pingan.errors import InvalidInput
 from pingan.incident.history import events_of
 from pingan.incident.models import Incident
-from pingan.intake.bulk import import_incidents
+from pingan.intake.bulk import import_incidents, write_rejected
 from pingan.intake.mapping import SourceMapping, load_mapping
 from pingan.intake.parse import RowError, parse_time
+from pingan.intake.rejected import KEEP_IN_MEMORY
 from pingan.tabular import count_rows, read_rows
 from pingan.user.scope import SYSTEM
 
@@ -153,7 +154,7 @@ def test_an_excel_export_with_its_own_column_names(
     summary = import_incidents(
         session_factory, path, actor=SYSTEM, mapping=load_mapping(mapping_file)
     )
-    assert summary.imported == 2 and summary.rejected == []
+    assert summary.imported == 2 and not summary.rejected
     first = session.scalar(select(Incident).where(Incident.external_id == "JJ001"))
     assert first is not None and first.caller_phone == "13800001111" and first.channel == "110"
 
@@ -290,3 +291,22 @@ def test_a_large_json_array_is_never_held_whole(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 100_000 and last["external_id"] == "B-99999"
     assert peak < path.stat().st_size / 4
+
+
+def test_an_export_rejected_throughout_is_reported_row_by_row(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    # Every date in a form nobody expected: past the rows kept in memory, the rest on disk.
+    path = tmp_path / "export.csv"
+    rows = [f"T-{n},110,第{n}天,有人打架,新昌县\n" for n in range(KEEP_IN_MEMORY + 500)]
+    path.write_text("external_id,channel,reported_at,text,address\n" + "".join(rows), "utf-8")
+    summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    assert summary.imported == 0 and len(summary.rejected) == KEEP_IN_MEMORY + 500
+    assert [r["row"] for r in summary.reasons(3)] == [2, 3, 4]
+    assert "第0天" in summary.reasons(1)[0]["reason"]
+    out = tmp_path / "rejected.csv"
+    write_rejected(out, summary.rejected)
+    numbers = [int(row["原行号"]) for _, row in read_rows(out)]
+    assert numbers == list(range(2, KEEP_IN_MEMORY + 502))
+    assert _count(session) == 0
+    summary.rejected.close()

@@ -29,6 +29,7 @@ from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import RowError, to_incident
+from pingan.intake.rejected import RejectedRows
 from pingan.tabular import ERROR, LINE, header_of, read_rows
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
@@ -41,14 +42,14 @@ class ImportSummary:
     imported: int = 0
     already: int = 0
     # {"row", "reason", "values"}: the row number in the file, why, and the row as read.
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejected: RejectedRows = field(default_factory=RejectedRows)
 
     def reject(self, number: int, reason: str, values: dict[str, Any]) -> None:
-        self.rejected.append({"row": number, "reason": reason, "values": values})
+        self.rejected.add(number, reason, values)
 
     def reasons(self, limit: int) -> list[dict[str, Any]]:
         """The first ``limit`` rejected rows, number and reason only."""
-        return [{"row": r["row"], "reason": r["reason"]} for r in self.rejected[:limit]]
+        return self.rejected.first(limit)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -178,7 +179,6 @@ def import_incidents(
             write_oldest()
     if progress and summary.total > done:  # rejected rows after the last good one
         progress(summary.total - done)
-    summary.rejected.sort(key=lambda r: int(r["row"]))
     return summary
 
 
@@ -187,24 +187,24 @@ REASON_COLUMN = "未导入原因"
 LINE_COLUMN = "原始行"
 
 
-def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:
+def write_rejected(path: Path, rejected: RejectedRows) -> None:
     """The rejected rows as CSV, for the person fixing the file: the row number and the reason,
     then the row's own columns as the file gave them (a JSON line that could not be read: the
     line itself). Corrected, the file imports with the same mapping (extra columns are ignored).
+    The rows are read twice, never held together: once for the columns, once to write them.
     """
-    rows = [
-        {ROW_COLUMN: entry["row"], REASON_COLUMN: entry["reason"]}
-        | {
-            LINE_COLUMN if name == LINE else name: value
-            for name, value in entry["values"].items()
-            if name != ERROR
-        }
-        for entry in rejected
-    ]
     columns: dict[str, None] = {ROW_COLUMN: None, REASON_COLUMN: None}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
+    for entry in rejected:
+        columns.update((_column(name), None) for name in entry["values"] if name != ERROR)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns))
         writer.writeheader()
-        writer.writerows(rows)
+        for entry in rejected:
+            writer.writerow(
+                {ROW_COLUMN: entry["row"], REASON_COLUMN: entry["reason"]}
+                | {_column(name): v for name, v in entry["values"].items() if name != ERROR}
+            )
+
+
+def _column(name: str) -> str:
+    return LINE_COLUMN if name == LINE else name
