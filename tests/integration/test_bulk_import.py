@@ -310,3 +310,23 @@ def test_an_export_rejected_throughout_is_reported_row_by_row(
     assert numbers == list(range(2, KEEP_IN_MEMORY + 502))
     assert _count(session) == 0
     summary.rejected.close()
+
+
+def test_an_export_without_record_numbers_is_still_imported_once(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    header = "channel,reported_at,text,address\n"
+    rows = [f"12345,2024-05-0{n + 1} 09:00:00,路灯不亮第{n}处,新昌县\n" for n in range(6)]
+    partial = tmp_path / "partial.csv"
+    partial.write_text(header + "".join(rows[:2]), encoding="utf-8")
+    import_incidents(session_factory, partial, actor=SYSTEM, mapping=SourceMapping())
+    full = tmp_path / "grid.csv"
+    full.write_text(header + "".join(rows) + rows[0], encoding="utf-8")  # the first row twice
+    summary = import_incidents(session_factory, full, actor=SYSTEM, mapping=SourceMapping())
+    assert summary.imported == 4 and summary.already == 2  # resumed: only what was missing
+    assert [(r["row"], r["reason"]) for r in summary.reasons(5)] == [
+        (8, "与第 2 行内容完全相同（文件未给记录编号，按内容识别）")
+    ]
+    again = import_incidents(session_factory, full, actor=SYSTEM, mapping=SourceMapping())
+    assert again.imported == 0 and again.already == 6
+    assert _count(session) == 6

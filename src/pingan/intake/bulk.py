@@ -28,7 +28,7 @@ from pingan.incident.schemas import IncidentCreate
 from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.mapping import SourceMapping
-from pingan.intake.parse import RowError, to_incident
+from pingan.intake.parse import FINGERPRINT, RowError, to_incident
 from pingan.intake.rejected import RejectedRows
 from pingan.tabular import ERROR, LINE, header_of, read_rows
 from pingan.triage import Triage
@@ -120,7 +120,7 @@ def _batches(
             if data.external_id:
                 key = f"{data.channel}\x1f{data.external_id}"
                 if key in seen:
-                    raise RowError(f"记录编号 {data.external_id} 与第 {seen[key]} 行重复")
+                    raise RowError(_repeat(data.external_id, seen[key]))
                 seen[key] = number
             batch.append((number, data, row))
         except RowError as exc:
@@ -130,6 +130,12 @@ def _batches(
             batch = []
     if batch:
         yield batch
+
+
+def _repeat(external_id: str, first: int) -> str:
+    if external_id.startswith(FINGERPRINT):
+        return f"与第 {first} 行内容完全相同（文件未给记录编号，按内容识别）"
+    return f"记录编号 {external_id} 与第 {first} 行重复"
 
 
 def import_incidents(

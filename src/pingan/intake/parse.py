@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 from pingan.errors import describe_validation
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.intake.mapping import SourceMapping
+from pingan.tabular import ERROR
 
 COMMON_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -28,6 +31,8 @@ _CHINESE_TIME = re.compile(
     r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})[时:：点](\d{1,2})?分?(?:(\d{1,2})秒)?)?$"
 )
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# The record number given to a row whose source gave none (see ``fingerprint``).
+FINGERPRINT = "指纹-"
 
 
 class RowError(ValueError):
@@ -91,9 +96,10 @@ def _number(value: Any, name: str) -> float | None:
 
 
 def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
-    """The incident a row describes; raises ``RowError`` naming the problem."""
-    if "__error__" in row:
-        raise RowError(str(row["__error__"]))
+    """The incident a row describes; raises ``RowError`` naming the problem. A row without a
+    record number gets its ``fingerprint`` as one."""
+    if ERROR in row:
+        raise RowError(str(row[ERROR]))
 
     def get(name: str) -> Any:
         value = row.get(mapping.columns.get(name, name))
@@ -119,6 +125,31 @@ def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
         "external_id": str(get("external_id")) if get("external_id") is not None else None,
     }
     try:
-        return IncidentCreate(**fields)
+        data = IncidentCreate(**fields)
     except ValidationError as exc:
         raise RowError(describe_validation(exc)) from exc
+    if data.external_id is None:
+        data.external_id = fingerprint(data)
+    return data
+
+
+def fingerprint(data: IncidentCreate) -> str:
+    """A record number made from what a row says — channel, time, text, address, caller,
+    coordinates, codes — for exports that carry none (grid and hotline systems often do not):
+    imported again, or resumed after an interruption, the same row is recognised instead of
+    recorded twice. Two rows saying exactly the same are one incident written twice."""
+    said = [
+        data.channel,
+        data.reported_at.astimezone(dt.UTC).isoformat() if data.reported_at else None,
+        data.description,
+        data.address,
+        data.caller_name,
+        data.caller_phone,
+        data.lon,
+        data.lat,
+        data.coord_system,
+        data.code,
+        data.place_code,
+    ]
+    text = json.dumps(said, ensure_ascii=False, separators=(",", ":"))
+    return FINGERPRINT + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
