@@ -425,7 +425,7 @@ def import_incidents_command(
     from pingan.db.engine import make_engine
     from pingan.db.session import make_sessionmaker
     from pingan.intake.ahead import default_workers
-    from pingan.intake.bulk import import_incidents, write_rejected
+    from pingan.intake.bulk import ImportInterrupted, import_incidents, write_rejected
     from pingan.intake.mapping import load_mapping
     from pingan.tabular import count_rows
 
@@ -449,9 +449,12 @@ def import_incidents_command(
                 progress=lambda n: bar.advance(task, n),
                 workers=default_workers() if workers is None else workers,
             )
-        engine.dispose()
+        interrupted = False
     except PinganError as exc:
         fail(exc.message)
+    except ImportInterrupted as stopped:  # Ctrl-C: report what was committed, then stop
+        summary, interrupted = stopped.summary, True
+    engine.dispose()
     if rejected is not None:
         write_rejected(rejected, summary.rejected)
     emit({**summary.as_dict(), "rejected_rows": summary.reasons(50)})
@@ -461,6 +464,13 @@ def import_incidents_command(
             + (f"，明细见 {rejected}" if rejected else "（加 --rejected FILE 保存明细）")
         )
     summary.rejected.close()
+    if interrupted:
+        console.print(
+            f"[yellow]导入已中断[/yellow]：已提交 {summary.imported} 起（每批一个事务，"
+            "中断时正在写的一批未写入）；再次运行同一命令即可从中断处继续",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130)
 
 
 def _route_one(session: Session, code: str, place_code: str, rules: Any = None) -> dict[str, Any]:

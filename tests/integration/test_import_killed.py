@@ -1,8 +1,9 @@
-"""``pingan import`` killed with SIGKILL halfway through a file: what it committed is whole, and
-running it again adds exactly what is missing."""
+"""``pingan import`` killed with SIGKILL, or stopped with Ctrl-C, halfway through a file: what it
+committed is whole, and running it again adds exactly what is missing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -46,15 +47,24 @@ def _counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
     return incidents, events, int(counted)
 
 
-def _import(env: dict[str, str], source: Path) -> subprocess.Popen[bytes]:
+def _import(env: dict[str, str], source: Path, workers: int = 0) -> subprocess.Popen[bytes]:
     command = [PINGAN, "import", "incidents", str(source), "--batch", str(BATCH)]
     return subprocess.Popen(
-        [*command, "--workers", "0"],
+        [*command, "--workers", str(workers)],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
     )
+
+
+def _wait_for_batches(factory: sessionmaker[Session], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while _counts(factory)[0] < 3 * BATCH:  # a few batches committed, more on their way
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -70,11 +80,7 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
         source = tmp_path / "export.csv"
         _export(source)
         process = _import(env, source)
-        deadline = time.monotonic() + 120
-        while _counts(factory)[0] < 3 * BATCH:  # a few batches committed, more on their way
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_for_batches(factory, process)
         process.send_signal(signal.SIGKILL)
         process.wait()
         incidents, events, counted = _counts(factory)
@@ -99,3 +105,33 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
         engine.dispose()
         if pg_name:
             _drop_pg_database(pg_name)
+
+
+def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> None:
+    url, _ = new_database_url("sqlite", tmp_path)
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    try:
+        subprocess.run([PINGAN, "db", "upgrade"], env=env, check=True, capture_output=True)
+        source = tmp_path / "export.csv"
+        _export(source)
+        process = _import(env, source, workers=1)  # a triage worker too
+        _wait_for_batches(factory, process)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 130
+        report = json.loads(out)
+        incidents, events, counted = _counts(factory)
+        assert report["imported"] == incidents and 0 < incidents < ROWS
+        assert incidents % BATCH == 0 and events == 3 * incidents and counted == incidents
+        said = err.decode()
+        assert f"导入已中断：已提交 {incidents} 起" in said and "Traceback" not in said
+
+        again = _import(env, source, workers=1)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err.decode()
+        assert json.loads(out)["already_imported"] == incidents
+        assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +24,14 @@ from pingan.incident.creation import triage_for_recording
 from pingan.incident.schemas import IncidentCreate
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
+
+
+def _start_worker(load: bool) -> None:
+    """A worker leaves Ctrl-C to the importing process, which stops it with the pool (else each
+    worker would print its own traceback); a spawned one loads the model first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if load:
+        warm_up()
 
 
 def default_workers() -> int:
@@ -46,7 +55,8 @@ class TriageAhead:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
-                initializer=None if fork else warm_up,
+                initializer=_start_worker,
+                initargs=(not fork,),
             )
 
     def submit(

@@ -60,6 +60,15 @@ class ImportSummary:
         }
 
 
+class ImportInterrupted(Exception):
+    """The import was stopped (Ctrl-C) between or inside batches: ``summary`` counts what was
+    committed; the batch being written was rolled back whole."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__("import interrupted")
+        self.summary = summary
+
+
 # (row number, the incident it describes, the row as read)
 Batch = list[tuple[int, IncidentCreate, dict[str, Any]]]
 
@@ -154,7 +163,8 @@ def import_incidents(
     With ``workers`` > 0, that many processes triage the next batches while this one writes
     (``pingan.intake.ahead``); the result is the same. ``progress`` is called after each batch
     with the number of the file's rows done since its last call (rejected rows included), so
-    that it adds up to the file's row count.
+    that it adds up to the file's row count. Interrupted (Ctrl-C), it raises
+    :class:`ImportInterrupted` with what was committed; running it again resumes.
     """
     mapping.check_header(header_of(path))
     warm_up()
@@ -174,15 +184,18 @@ def import_incidents(
             progress(read - done)
         done = read
 
-    with TriageAhead(workers) as ahead, collected_between_batches() as collect:
-        for batch in _batches(path, mapping, batch_size, summary):
-            collect()
-            triaged = ahead.submit([data for _, data, _ in batch], home)
-            pending.append((batch, triaged, summary.total))
-            if len(pending) > ahead.workers:
+    try:
+        with TriageAhead(workers) as ahead, collected_between_batches() as collect:
+            for batch in _batches(path, mapping, batch_size, summary):
+                collect()
+                triaged = ahead.submit([data for _, data, _ in batch], home)
+                pending.append((batch, triaged, summary.total))
+                if len(pending) > ahead.workers:
+                    write_oldest()
+            while pending:
                 write_oldest()
-        while pending:
-            write_oldest()
+    except KeyboardInterrupt as exc:
+        raise ImportInterrupted(summary) from exc
     if progress and summary.total > done:  # rejected rows after the last good one
         progress(summary.total - done)
     return summary
