@@ -189,6 +189,31 @@ def test_a_retried_request_with_the_same_idempotency_key_creates_nothing_new(
     assert other.status_code == 201 and other.json()["number"] != first.json()["number"]
 
 
+def test_a_key_reused_with_another_request_is_refused_and_nothing_is_lost(
+    client: TestClient, persona, session: Session
+) -> None:
+    """A client that sends a new incident under a key it already used gets a 422 naming the
+    key, rather than a 200 with the first incident (which would drop the new one unseen)."""
+    taker = persona("taker_key", "call_taker", place=XINCHANG)
+    headers = {**taker.headers, "Idempotency-Key": "client-bug-1"}
+    first = client.post(
+        "/api/incidents", json={"channel": "110", "description": "电动车被盗"}, headers=headers
+    )
+    assert first.status_code == 201
+    before = count_rows(session, "incident")
+    other = client.post(
+        "/api/incidents", json={"channel": "110", "description": "两车追尾"}, headers=headers
+    )
+    assert other.status_code == 422, other.text
+    assert "client-bug-1" in other.json()["message"]
+    assert first.json()["number"] in other.json()["message"]
+    assert count_rows(session, "incident") == before
+    retry = client.post(
+        "/api/incidents", json={"channel": "110", "description": "电动车被盗"}, headers=headers
+    )
+    assert retry.status_code == 200 and retry.json()["number"] == first.json()["number"]
+
+
 def test_the_answer_to_a_post_is_what_reading_it_back_and_retrying_give(
     client: TestClient, persona
 ) -> None:

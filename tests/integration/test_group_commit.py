@@ -8,6 +8,7 @@ import asyncio
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
+from pingan.errors import InvalidInput
 from pingan.incident.group_commit import GroupCommit
 from pingan.incident.schemas import IncidentCreate, IncidentRead
 from pingan.triage import triage
@@ -67,3 +68,25 @@ def test_incidents_posted_together_keep_their_own_users_area_and_triage(
     assert made and not retried and retry.number == first.number
     assert len({first.number, second.number, third.number}) == 3
     assert all(a.state != "received" for a in (first, second, third))  # routed on the way in
+
+
+def test_one_key_sent_at_once_with_two_different_requests_makes_one_and_refuses_the_other(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_scope(session_factory) as session:
+        taker = _call_taker(session, "gc_reuser", XINCHANG)
+    writer = GroupCommit(session_factory, default_place=None)
+
+    async def post_both() -> list[tuple[IncidentRead, bool] | BaseException]:
+        return await asyncio.gather(
+            writer.create(taker, IncidentCreate(channel="110", description=TEXTS[0]), "dup"),
+            writer.create(taker, IncidentCreate(channel="110", description=TEXTS[1]), "dup"),
+            return_exceptions=True,
+        )
+
+    try:
+        made, refused = asyncio.run(post_both())
+    finally:
+        writer.stop()
+    assert not isinstance(made, BaseException) and made[1]
+    assert isinstance(refused, InvalidInput) and made[0].number in refused.message

@@ -54,7 +54,9 @@ async def add_incident(
     idempotency_key: Annotated[
         str | None,
         Header(
-            max_length=100, description="Retry-safe key: the same key returns the same incident."
+            max_length=100,
+            description="Retry-safe key: the same key returns the same incident (422 when it"
+            " comes with a different request).",
         ),
     ] = None,
 ) -> IncidentRead:

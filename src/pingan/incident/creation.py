@@ -12,6 +12,7 @@ inserts), which is what lets bulk intake run near the storage limit. ``create_in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -110,6 +111,11 @@ class Written:
     assignments: list[AssignmentRead]
 
 
+# An incident a request already made: its id, its number, and the error that refuses the
+# request instead (an Idempotency-Key reused with another request), if any.
+Existing = tuple[int, str, PinganError | None]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one item: created, found already there, or refused (with the error)."""
@@ -127,7 +133,9 @@ _BY_SOURCE = select(Incident.id, Incident.number, Incident.external_id).where(
     Incident.channel == bindparam("channel"),
     Incident.external_id.in_(bindparam("external_ids", expanding=True)),
 )
-_BY_KEY = select(Incident.id, Incident.number, Incident.idempotency_key).where(
+_BY_KEY = select(
+    Incident.id, Incident.number, Incident.idempotency_key, Incident.request_hash
+).where(
     Incident.created_by == bindparam("actor"),
     Incident.idempotency_key.in_(bindparam("keys", expanding=True)),
 )
@@ -136,11 +144,26 @@ _IDS_BY_NUMBER = select(Incident.number, Incident.id).where(
 )
 
 
+def request_hash(data: IncidentCreate) -> str:
+    """SHA-256 of a request's incident as it was validated: a retry has the same one."""
+    return hashlib.sha256(data.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def _key_reused(item: NewIncident, number: str) -> InvalidInput:
+    return InvalidInput(
+        f"Idempotency-Key {item.idempotency_key} 已用于内容不同的另一次登记（{number}）："
+        "重试须原样重发，新的警情请用新的键",
+        field="Idempotency-Key",
+    )
+
+
 def find_existing(
     session: Session, actor: Actor, items: Sequence[NewIncident]
-) -> dict[int, tuple[int, str]]:
-    """Item index → (id, number) of the incident the same request or source record already made."""
-    found: dict[int, tuple[int, str]] = {}
+) -> dict[int, Existing]:
+    """Item index → (id, number, refusal) of the incident the same request or source record
+    already made. The refusal is an error when the item reuses an Idempotency-Key with a request
+    that differs from the one the key first came with; else None."""
+    found: dict[int, Existing] = {}
     sources: dict[str, set[str]] = defaultdict(set)
     for item in items:
         if item.data.external_id:
@@ -156,14 +179,17 @@ def find_existing(
         for index, item in enumerate(items):
             key = (item.data.channel, item.data.external_id)
             if key in by_source:
-                found[index] = by_source[key]
+                found[index] = (*by_source[key], None)
     keys = {i.idempotency_key for i in items if i.idempotency_key}
     if keys and actor.id is not None:
         keyed = connection.execute(_BY_KEY, {"actor": actor.id, "keys": sorted(keys)})
-        by_key = {r.idempotency_key: (r.id, r.number) for r in keyed}
+        by_key = {r.idempotency_key: r for r in keyed}
         for index, item in enumerate(items):
-            if item.idempotency_key in by_key:
-                found[index] = by_key[item.idempotency_key]
+            row = by_key.get(item.idempotency_key)
+            if row is None:
+                continue
+            reused = row.request_hash is not None and row.request_hash != request_hash(item.data)
+            found[index] = (row.id, row.number, _key_reused(item, row.number) if reused else None)
     return found
 
 
@@ -442,7 +468,7 @@ def record_incidents(
     session: Session,
     batch: PreparedBatch,
     *,
-    existing: Mapping[int, tuple[int, str]] | None = None,
+    existing: Mapping[int, Existing] | None = None,
     keep_written: bool = False,
 ) -> list[Outcome]:
     """Write a prepared batch; one outcome per item, in order. Requests found already stored
@@ -451,8 +477,12 @@ def record_incidents(
     if existing is None:
         existing = find_existing(session, batch.actor, batch.items)
     outcomes: list[Outcome | None] = [None] * len(batch.items)
-    for index, (incident_id, number) in existing.items():
-        outcomes[index] = Outcome(incident_id, number, created=False)
+    for index, (incident_id, number, refusal) in existing.items():
+        outcomes[index] = (
+            Outcome(incident_id, number, created=False)
+            if refusal is None
+            else Outcome(None, None, created=False, error=refusal)
+        )
     for index, outcome in batch.refused.items():
         if outcomes[index] is None:
             outcomes[index] = outcome
@@ -463,6 +493,15 @@ def record_incidents(
             continue
         original = outcomes[first]
         assert original is not None
+        item, earlier = batch.items[index], batch.items[first]
+        if (
+            original.number is not None
+            and item.idempotency_key is not None
+            and item.idempotency_key == earlier.idempotency_key
+            and request_hash(item.data) != request_hash(earlier.data)
+        ):  # the same key sent twice at once, with two different requests
+            outcomes[index] = Outcome(None, None, False, _key_reused(item, original.number))
+            continue
         outcomes[index] = Outcome(original.incident_id, original.number, False, original.error)
     return [o if o is not None else Outcome(None, None, False) for o in outcomes]
 
@@ -515,6 +554,7 @@ def _plan(
         columns = {
             "external_id": data.external_id,
             "idempotency_key": row.item.idempotency_key,
+            "request_hash": request_hash(data) if row.item.idempotency_key else None,
             "channel": data.channel,
             "reported_at": row.reported_at,
             "created_at": at,

@@ -38,8 +38,11 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(80))
-    # The client's Idempotency-Key: a retried request returns the incident made the first time.
+    # The client's Idempotency-Key: a retried request returns the incident made the first time;
+    # the SHA-256 of that request (``creation.request_hash``) tells a retry from another request
+    # that reuses the key.
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(12))  # leads uq_incident_channel_external_id
     reported_at: Mapped[dt.datetime] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
