@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -60,3 +61,55 @@ def test_the_demo_serves_first_and_fills_in_the_older_days_behind(tmp_path: Path
         output, _ = server.communicate(timeout=60)
         engine.dispose()
     assert "后台补建" in output and "一年警情已建完" in output
+
+
+def _processes_using(data_dir: Path) -> list[int]:
+    """The processes started with ``PINGAN_DATA_DIR=data_dir`` (Linux: from /proc)."""
+    marker = f"PINGAN_DATA_DIR={data_dir}\0".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours to read
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
+    """systemd, docker and kill stop a server with SIGTERM: the process building the rest of the
+    year must stop with it, not go on writing alone."""
+    port = _free_port()
+    env = {**os.environ, "PINGAN_DATA_DIR": str(tmp_path), "PINGAN_SECRET_KEY": "x" * 40}
+    env.pop("PINGAN_DATABASE_URL", None)
+    pingan = str(Path(sys.executable).with_name("pingan"))
+    # Enough days that the background process is far from done when the server stops.
+    command = [pingan, "demo", "--days", "365", "--ready-days", "1", "--volume", "0.2"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--no-live"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo server never answered")
+        assert len(_processes_using(tmp_path)) > 1  # the year is being built behind it
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 20  # the day being written is rolled back, then it ends
+        while _processes_using(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _processes_using(tmp_path) == []
+    finally:
+        for pid in _processes_using(tmp_path):
+            os.kill(pid, signal.SIGKILL)
