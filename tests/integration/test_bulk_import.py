@@ -35,6 +35,19 @@ A-7,110,2024-05-01 13:00:00,坐标写错的一行,新昌县,500,900
 """
 
 
+def _read_all(path: Path) -> tuple[int, dict[str, object], int]:
+    """Every row of the file read: how many, the last one, and the peak memory meanwhile."""
+    tracemalloc.start()
+    try:
+        count, last = 0, {}
+        for _number, row in read_rows(path):
+            count, last = count + 1, row
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return count, last, peak
+
+
 def _count(session: Session) -> int:
     return len(session.scalars(select(Incident.id)).all())
 
@@ -216,14 +229,7 @@ def test_a_large_export_is_read_a_row_at_a_time_whatever_its_encoding(tmp_path: 
         + "".join(ascii_rows).encode()
         + "B-last,110,有人在门口打架,新昌县\n".encode("gbk")
     )
-    tracemalloc.start()
-    try:
-        count, last = 0, {}
-        for _number, row in read_rows(path):
-            count, last = count + 1, row
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    count, last, peak = _read_all(path)
     assert count == 40_001 and last["text"] == "有人在门口打架"
     assert peak < path.stat().st_size / 4  # never the whole file in memory
 
@@ -281,14 +287,7 @@ def test_a_large_json_array_is_never_held_whole(tmp_path: Path) -> None:
     ]
     path.write_text(json.dumps(elements, ensure_ascii=False), encoding="gb18030")
     del elements
-    tracemalloc.start()
-    try:
-        count, last = 0, {}
-        for _number, row in read_rows(path):
-            count, last = count + 1, row
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    count, last, peak = _read_all(path)
     assert count == 100_000 and last["external_id"] == "B-99999"
     assert peak < path.stat().st_size / 4
 

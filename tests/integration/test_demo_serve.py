@@ -20,13 +20,30 @@ from bench.durability import _free_port
 from pingan.demo.year import built_days
 from pingan.incident.schemas import SHANGHAI
 
+PINGAN = str(Path(sys.executable).with_name("pingan"))
+
+
+def _demo_env(data_dir: Path) -> dict[str, str]:
+    """The demo's own data folder and its embedded database (never the tests' database)."""
+    env = {**os.environ, "PINGAN_DATA_DIR": str(data_dir), "PINGAN_SECRET_KEY": "x" * 40}
+    env.pop("PINGAN_DATABASE_URL", None)
+    return env
+
+
+def _wait_until_serving(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise AssertionError("the demo server never answered")
+
 
 def test_the_demo_serves_first_and_fills_in_the_older_days_behind(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "PINGAN_DATA_DIR": str(tmp_path), "PINGAN_SECRET_KEY": "x" * 40}
-    env.pop("PINGAN_DATABASE_URL", None)
-    pingan = str(Path(sys.executable).with_name("pingan"))
-    command = [pingan, "demo", "--days", "4", "--ready-days", "1", "--volume", "0.01"]
+    env = _demo_env(tmp_path)
+    command = [PINGAN, "demo", "--days", "4", "--ready-days", "1", "--volume", "0.01"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--live-per-minute", "30"],
         env=env,
@@ -39,14 +56,7 @@ def test_the_demo_serves_first_and_fills_in_the_older_days_behind(tmp_path: Path
     engine = create_engine(f"sqlite:///{tmp_path}/pingan.db")
     try:
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("the demo server never answered")
+        _wait_until_serving(port, deadline)
         with Session(engine) as session:  # serving: today is there
             assert today in built_days(session, window)
         while time.monotonic() < deadline:
@@ -82,11 +92,9 @@ def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) ->
     """systemd, docker and kill stop a server with SIGTERM: the process building the rest of the
     year must stop with it, not go on writing alone."""
     port = _free_port()
-    env = {**os.environ, "PINGAN_DATA_DIR": str(tmp_path), "PINGAN_SECRET_KEY": "x" * 40}
-    env.pop("PINGAN_DATABASE_URL", None)
-    pingan = str(Path(sys.executable).with_name("pingan"))
+    env = _demo_env(tmp_path)
     # Enough days that the background process is far from done when the server stops.
-    command = [pingan, "demo", "--days", "365", "--ready-days", "1", "--volume", "0.2"]
+    command = [PINGAN, "demo", "--days", "365", "--ready-days", "1", "--volume", "0.2"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--no-live"],
         env=env,
@@ -94,15 +102,7 @@ def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) ->
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("the demo server never answered")
+        _wait_until_serving(port, time.monotonic() + 240)
         assert len(_processes_using(tmp_path)) > 1  # the year is being built behind it
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

@@ -47,6 +47,23 @@ def _counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
     return incidents, events, int(counted)
 
 
+def _ready(env: dict[str, str], folder: Path) -> Path:
+    """The database migrated and an export written: the export's path."""
+    subprocess.run([PINGAN, "db", "upgrade"], env=env, check=True, capture_output=True)
+    source = folder / "export.csv"
+    _export(source)
+    return source
+
+
+def _whole_batches(factory: sessionmaker[Session]) -> int:
+    """How many incidents a stopped import left, checking that batches are all or nothing: whole
+    batches, each incident with its whole history, each counted in the rollups once."""
+    incidents, events, counted = _counts(factory)
+    assert 0 < incidents < ROWS and incidents % BATCH == 0
+    assert events == 3 * incidents and counted == incidents
+    return incidents
+
+
 def _import(env: dict[str, str], source: Path, workers: int = 0) -> subprocess.Popen[bytes]:
     command = [PINGAN, "import", "incidents", str(source), "--batch", str(BATCH)]
     return subprocess.Popen(
@@ -76,18 +93,12 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
     engine = make_engine(url)
     factory = sessionmaker(bind=engine)
     try:
-        subprocess.run([PINGAN, "db", "upgrade"], env=env, check=True, capture_output=True)
-        source = tmp_path / "export.csv"
-        _export(source)
+        source = _ready(env, tmp_path)
         process = _import(env, source)
         _wait_for_batches(factory, process)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        incidents, events, counted = _counts(factory)
-        # Batches are all or nothing: whole batches, each incident with its whole history,
-        # each counted in the rollups once.
-        assert 0 < incidents < ROWS and incidents % BATCH == 0
-        assert events == 3 * incidents and counted == incidents
+        incidents = _whole_batches(factory)
 
         again = _import(env, source)
         out, err = again.communicate(timeout=300)
@@ -113,18 +124,15 @@ def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> 
     engine = make_engine(url)
     factory = sessionmaker(bind=engine)
     try:
-        subprocess.run([PINGAN, "db", "upgrade"], env=env, check=True, capture_output=True)
-        source = tmp_path / "export.csv"
-        _export(source)
+        source = _ready(env, tmp_path)
         process = _import(env, source, workers=1)  # a triage worker too
         _wait_for_batches(factory, process)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
         out, err = process.communicate(timeout=120)
         assert process.returncode == 130
         report = json.loads(out)
-        incidents, events, counted = _counts(factory)
-        assert report["imported"] == incidents and 0 < incidents < ROWS
-        assert incidents % BATCH == 0 and events == 3 * incidents and counted == incidents
+        incidents = _whole_batches(factory)
+        assert report["imported"] == incidents
         said = err.decode()
         assert f"导入已中断：已提交 {incidents} 起" in said and "Traceback" not in said
 
