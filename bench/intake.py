@@ -12,7 +12,8 @@ them over the nine months instead).
 The ratio is how close Pingan comes to the storage limit. To explain it, every row the import
 wrote (about nine per incident: the incident, its events, routing decision, assignments and its
 share of the rollups) is also inserted plainly into a third database, batch by batch. The time
-for a year of Zhejiang (~12 million incidents) is projected from the measured rate; the rate of
+for a year of Zhejiang (~12 million incidents) is projected from the measured rate, and its size
+on disk from what the import added to the database per incident; the rate of
 the sample's second half, written into tables that hold the first, shows whether it holds as the
 tables grow (``PINGAN_BENCH_INTAKE_ROWS`` makes the sample larger). SQLite always; PostgreSQL
 when ``PINGAN_TEST_DATABASE_URL`` is set.
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Engine, Table, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.durability import _pg_url
@@ -234,6 +235,23 @@ def _plain_insert(url: str, rows: list[dict[str, Any]]) -> float:
     return rate
 
 
+def _stored_bytes(engine: Engine) -> dict[str, int]:
+    """Bytes on disk by table, its indexes included: SQLite's pages (those still in the WAL too,
+    from its dbstat table), PostgreSQL's ``pg_total_relation_size`` (indexes and TOAST)."""
+    if engine.dialect.name == "sqlite":
+        query = (
+            "SELECT m.tbl_name, sum(d.pgsize) FROM dbstat AS d"
+            " JOIN sqlite_master AS m ON m.name = d.name GROUP BY m.tbl_name"
+        )
+    else:
+        query = (
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class"
+            " WHERE relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace"
+        )
+    with engine.connect() as connection:
+        return {str(name): int(size) for name, size in connection.execute(text(query))}
+
+
 def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]:
     """``REPEATS`` rounds, each of: the import in one process, the plain insert, the import with
     the triage worker — one after the other, so that the ratios within a round compare runs made
@@ -262,6 +280,14 @@ def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]
     ]
     # Every row the import wrote, inserted plainly (from the last round's one-process database).
     imported_into = sessionmaker(bind=make_engine(urls(f"one_{REPEATS - 1}")))
+    # What the import added on disk, per incident: that database against the sample's, which
+    # holds the same divisions and units and no incident.
+    before = _stored_bytes(sample.kw["bind"])
+    added = {
+        table: size - before.get(table, 0)
+        for table, size in _stored_bytes(imported_into.kw["bind"]).items()
+    }
+    per_incident = sum(added.values()) / max(1, imported)
     all_rows_rate = _plain_insert_of_everything(imported_into, _prepared(urls("all")), len(rows))
     return {
         "rows": ROWS,
@@ -294,6 +320,14 @@ def _measure(new_database: Callable[[str], str], folder: Path) -> dict[str, Any]
         # tables that already hold it (no start-up in it); does the rate hold as they grow?
         "end_to_end_second_half_per_s": round(second_half_rate),
         "year_of_zhejiang_hours": round(YEAR / full_rate / 3600, 2),
+        # Disk: the incidents with everything written for them, indexes included.
+        "stored_bytes_per_incident": round(per_incident),
+        "year_of_zhejiang_gb": round(YEAR * per_incident / 1e9, 1),
+        "stored_bytes_per_incident_by_table": {
+            table: round(size / max(1, imported))
+            for table, size in sorted(added.items(), key=lambda item: -item[1])
+            if size > 0
+        },
         "targets": {"end_to_end_per_s": 3000, "ratio": 0.2},
     }
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import ijson
 
 from pingan.errors import InvalidInput
 
+T = TypeVar("T")
 ENCODINGS = ("utf-8-sig", "gb18030")
 # A row that could not be read holds why (ERROR) and, when there is one, its text (LINE).
 ERROR = "__error__"
@@ -28,14 +29,20 @@ CHUNK = 1 << 16  # bytes read at a time when checking a file's encoding
 UNKNOWN_ENCODING = "文件编码无法识别（支持 UTF-8、GBK/GB18030）"
 
 
-def decode(data: bytes) -> str:
-    """Text of a file whose encoding the user may not know (UTF-8 first, then GB18030)."""
+def _first_encoding(read: Callable[[str], T]) -> T:
+    """What ``read`` gives in the first of :data:`ENCODINGS` it can decode with (UTF-8 first,
+    then GB18030)."""
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding)
+            return read(encoding)
         except UnicodeDecodeError:
             continue
     raise InvalidInput(UNKNOWN_ENCODING)
+
+
+def decode(data: bytes) -> str:
+    """Text of a file whose encoding the user may not know."""
+    return _first_encoding(data.decode)
 
 
 def encoding_of(path: Path) -> str:
@@ -49,17 +56,15 @@ def encoding_of(path: Path) -> str:
 
 @lru_cache(maxsize=16)
 def _encoding(path: Path, _size: int, _modified_ns: int) -> str:
-    for encoding in ENCODINGS:
+    def check(encoding: str) -> str:
         decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         return encoding
-    raise InvalidInput(UNKNOWN_ENCODING)
+
+    return _first_encoding(check)
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
