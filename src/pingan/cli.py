@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -716,11 +715,11 @@ def _build_rest_of_year(url: str, area: str, days: int, volume: float, workers: 
     """The demo's background process: the days not built yet, newest first, with a line of
     progress every 30 days."""
     import signal
-    import threading
 
     from pingan.db.engine import make_engine
     from pingan.db.session import make_sessionmaker
     from pingan.demo.year import build_year
+    from pingan.lifeline import follow_parent
 
     # Ctrl-C reaches the whole terminal group: the server stops this process itself (SIGTERM),
     # which leaves through the with-blocks so that the triage worker stops too.
@@ -728,11 +727,7 @@ def _build_rest_of_year(url: str, area: str, days: int, volume: float, workers: 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # And when the server ends without stopping it (a SIGTERM, which uvicorn passes on once it
     # has shut down, or a SIGKILL), it stops the same way rather than write on alone.
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(
-            target=_stop_with, args=(parent,), daemon=True, name="pingan-demo-parent"
-        ).start()
+    follow_parent("pingan-demo-parent")
     engine = make_engine(url)
     written = 0
 
@@ -747,15 +742,6 @@ def _build_rest_of_year(url: str, area: str, days: int, volume: float, workers: 
     )
     console.print(f"[后台补建] 一年警情已建完：新增 {year.created} 起，{year.refused} 起未能登记")
     engine.dispose()
-
-
-def _stop_with(parent: multiprocessing.process.BaseProcess) -> None:
-    """SIGTERM this process once ``parent`` (a multiprocessing parent process) has ended."""
-    import signal
-    from multiprocessing.connection import wait
-
-    wait([parent.sentinel])
-    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _city_codes() -> Any:

@@ -4,7 +4,8 @@ With several workers uvicorn hands all of them one listening socket, and whichev
 first accepts every connection waiting — a burst of clients opening keep-alive connections lands
 on one worker while the others idle. Here each worker binds its own socket with ``SO_REUSEPORT``
 instead, so the kernel spreads new connections across the workers. The parent only watches:
-it restarts a worker that dies and stops them all on Ctrl-C or SIGTERM. Only the first worker
+it restarts a worker that dies and stops them all on Ctrl-C or SIGTERM; a worker whose parent
+was killed outright stops by itself (``lifeline``). Only the first worker
 runs the time-limit engine (``PINGAN_RUN_TIME_LIMITS`` is off in the others): one engine is
 enough for the database, and each would otherwise re-read every changed incident each second.
 """
@@ -19,6 +20,8 @@ import socket
 import time
 from multiprocessing.process import BaseProcess
 from types import FrameType
+
+from pingan.lifeline import follow_parent
 
 APP = "pingan.app:create_app"
 BACKLOG = 2048
@@ -60,6 +63,9 @@ def _worker(host: str, port: int, index: int) -> None:
         os.environ["PINGAN_RUN_TIME_LIMITS"] = "false"
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
+    # Stopped in order by the parent; and by itself when the parent was killed outright, rather
+    # than go on answering on the port beside the next server started.
+    follow_parent("pingan-worker-parent")
     sock = _listening_socket(host, port)
     config = uvicorn.Config(APP, factory=True, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bench.durability import _free_port
 from pingan.demo.year import built_days
 from pingan.incident.schemas import SHANGHAI
+from tests.integration.processes import READS_PROC, processes_using
 
 PINGAN = str(Path(sys.executable).with_name("pingan"))
 
@@ -73,21 +74,7 @@ def test_the_demo_serves_first_and_fills_in_the_older_days_behind(tmp_path: Path
     assert "后台补建" in output and "一年警情已建完" in output
 
 
-def _processes_using(data_dir: Path) -> list[int]:
-    """The processes started with ``PINGAN_DATA_DIR=data_dir`` (Linux: from /proc)."""
-    marker = f"PINGAN_DATA_DIR={data_dir}\0".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:  # gone meanwhile, or not ours to read
-                continue
-    return found
-
-
-@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+@pytest.mark.skipif(not READS_PROC, reason="reads /proc")
 def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) -> None:
     """systemd, docker and kill stop a server with SIGTERM: the process building the rest of the
     year must stop with it, not go on writing alone."""
@@ -103,13 +90,13 @@ def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) ->
     )
     try:
         _wait_until_serving(port, time.monotonic() + 240)
-        assert len(_processes_using(tmp_path)) > 1  # the year is being built behind it
+        assert len(processes_using(tmp_path)) > 1  # the year is being built behind it
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         deadline = time.monotonic() + 20  # the day being written is rolled back, then it ends
-        while _processes_using(tmp_path) and time.monotonic() < deadline:
+        while processes_using(tmp_path) and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _processes_using(tmp_path) == []
+        assert processes_using(tmp_path) == []
     finally:
-        for pid in _processes_using(tmp_path):
+        for pid in processes_using(tmp_path):
             os.kill(pid, signal.SIGKILL)

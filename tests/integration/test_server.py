@@ -3,14 +3,17 @@ time limits, and SIGTERM stops them all (the port is free afterwards, no worker 
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bench.durability import _free_port, _start_server, prepare_database
+from tests.integration.processes import READS_PROC, processes_using
 
 
 def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> None:
@@ -35,3 +38,40 @@ def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> Non
         probe.bind(("127.0.0.1", port))
     # Both workers answered, and only one of them runs the time-limit engine.
     assert watching == {True, False}
+
+
+def _port_freed(port: int, seconds: float) -> bool:
+    """Whether the port can be bound (nobody listens on it) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+
+@pytest.mark.skipif(not READS_PROC, reason="reads /proc")
+def test_workers_stop_by_themselves_when_the_server_is_killed(tmp_path: Path) -> None:
+    """A supervisor killed outright (SIGKILL, the OOM killer) cannot stop its workers: they
+    notice it is gone and stop, rather than keep answering on the port beside the next server
+    started there."""
+    url = f"sqlite:///{tmp_path}/serve.db"
+    prepare_database(url)
+    port = _free_port()
+    server = _start_server(url, tmp_path, port, workers=2)
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200
+        # the supervisor, its two workers (and multiprocessing's resource tracker)
+        assert len(processes_using(tmp_path)) >= 3
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=60)
+
+        assert _port_freed(port, seconds=30)
+        assert processes_using(tmp_path) == []
+    finally:
+        for pid in processes_using(tmp_path):
+            os.kill(pid, signal.SIGKILL)
