@@ -20,6 +20,7 @@ from pingan.db.engine import make_engine
 from pingan.incident.history import events_of, verify_history
 from pingan.incident.models import Incident, IncidentEvent
 from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
+from tests.integration.processes import READS_PROC, processes_using
 
 ROWS = 3000
 BATCH = 200
@@ -142,4 +143,30 @@ def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> 
         assert json.loads(out)["already_imported"] == incidents
         assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
     finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not READS_PROC, reason="reads /proc")
+def test_the_triage_worker_does_not_outlive_a_killed_import(tmp_path: Path) -> None:
+    """Killed outright, the import cannot stop its triage worker: the worker notices and ends,
+    rather than wait for the next batch for ever."""
+    url, _ = new_database_url("sqlite", tmp_path)
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    try:
+        source = _ready(env, tmp_path)
+        process = _import(env, source, workers=1)
+        _wait_for_batches(factory, process)
+        assert len(processes_using(tmp_path)) >= 2  # the import and its triage worker
+        process.send_signal(signal.SIGKILL)  # the import alone, not its process group
+        process.wait()
+
+        deadline = time.monotonic() + 20
+        while processes_using(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_using(tmp_path) == []
+    finally:
+        for pid in processes_using(tmp_path):
+            os.kill(pid, signal.SIGKILL)
         engine.dispose()

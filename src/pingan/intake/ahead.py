@@ -22,14 +22,17 @@ from types import TracebackType
 
 from pingan.incident.creation import triage_for_recording
 from pingan.incident.schemas import IncidentCreate
+from pingan.lifeline import follow_parent
 from pingan.triage import Triage
 from pingan.triage.decide import warm_up
 
 
 def _start_worker(load: bool) -> None:
     """A worker leaves Ctrl-C to the importing process, which stops it with the pool (else each
-    worker would print its own traceback); a spawned one loads the model first."""
+    worker would print its own traceback), and ends once that process is gone (killed outright,
+    it cannot stop the pool); a spawned one loads the model first."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    follow_parent("pingan-triage-parent")
     if load:
         warm_up()
 
