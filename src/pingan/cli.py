@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -431,6 +432,7 @@ def import_incidents_command(
 
     settings = load_settings()
     ensure_database(settings)
+    interrupted: ImportInterrupted | None = None
     try:
         source = load_mapping(mapping)
         engine = make_engine(settings.resolved_database_url)
@@ -449,11 +451,10 @@ def import_incidents_command(
                 progress=lambda n: bar.advance(task, n),
                 workers=default_workers() if workers is None else workers,
             )
-        interrupted = False
     except PinganError as exc:
         fail(exc.message)
-    except ImportInterrupted as stopped:  # Ctrl-C: report what was committed, then stop
-        summary, interrupted = stopped.summary, True
+    except ImportInterrupted as stopped:  # report what was committed, then stop
+        summary, interrupted = stopped.summary, stopped
     engine.dispose()
     if rejected is not None:
         write_rejected(rejected, summary.rejected)
@@ -464,13 +465,20 @@ def import_incidents_command(
             + (f"，明细见 {rejected}" if rejected else "（加 --rejected FILE 保存明细）")
         )
     summary.rejected.close()
-    if interrupted:
+    if interrupted is not None:
+        committed = f"已提交 {summary.imported} 起（每批一个事务，中断时正在写的一批未写入）"
+        if interrupted.cause is None:  # Ctrl-C
+            console.print(
+                f"[yellow]导入已中断[/yellow]：{committed}；再次运行同一命令即可从中断处继续",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130)
         console.print(
-            f"[yellow]导入已中断[/yellow]：已提交 {summary.imported} 起（每批一个事务，"
-            "中断时正在写的一批未写入）；再次运行同一命令即可从中断处继续",
+            f"[red]导入已中断[/red]（{escape(interrupted.cause)}）：{committed}；"
+            "排除故障后再次运行同一命令即可从中断处继续",
             soft_wrap=True,
         )
-        raise typer.Exit(130)
+        raise typer.Exit(1)
 
 
 def _route_one(session: Session, code: str, place_code: str, rules: Any = None) -> dict[str, Any]:

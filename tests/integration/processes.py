@@ -19,3 +19,18 @@ def processes_using(data_dir: Path) -> list[int]:
             except OSError:  # gone meanwhile, or not ours to read
                 continue
     return found
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes ``pid`` started (multiprocessing's resource tracker left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+                command = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):  # gone meanwhile
+                continue
+            if parent == pid and b"resource_tracker" not in command:
+                found.append(int(entry.name))
+    return found

@@ -10,17 +10,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+import pingan.db.engine as engine_module
 from pingan.analytics.models import RollupDaily
+from pingan.cli import app
 from pingan.db.engine import make_engine
 from pingan.incident.history import events_of, verify_history
 from pingan.incident.models import Incident, IncidentEvent
 from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
-from tests.integration.processes import READS_PROC, processes_using
+from tests.integration.processes import READS_PROC, processes_using, workers_of
+
+runner = CliRunner()
 
 ROWS = 3000
 BATCH = 200
@@ -169,4 +175,81 @@ def test_the_triage_worker_does_not_outlive_a_killed_import(tmp_path: Path) -> N
     finally:
         for pid in processes_using(tmp_path):
             os.kill(pid, signal.SIGKILL)
+        engine.dispose()
+
+
+def test_an_import_stopped_by_a_full_disk_says_so_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails partway (here SQLite's file may grow by only so many pages, as on a
+    full disk): the import says why it stopped and what it committed, in whole batches, and
+    once there is room again the same command imports the rest."""
+    url, _ = new_database_url("sqlite", tmp_path)
+    monkeypatch.setenv("PINGAN_DATABASE_URL", url)
+    monkeypatch.setenv("PINGAN_DATA_DIR", str(tmp_path))
+    source = tmp_path / "export.csv"
+    _export(source)
+    first = tmp_path / "first.csv"  # the database in use already: migrated, divisions loaded
+    first.write_text("\n".join(source.read_text(encoding="gb18030").splitlines()[:2]) + "\n")
+    args = ["import", "incidents", "--batch", str(BATCH), "--workers", "0"]
+    assert runner.invoke(app, [*args, str(first)]).exit_code == 0
+
+    def room_for_a_few_batches(url: str, **options: Any) -> Engine:
+        engine = make_engine(url, **options)
+
+        @event.listens_for(engine, "connect")
+        def _limit(dbapi_connection: Any, _record: Any) -> None:
+            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 1000}")
+
+        return engine
+
+    monkeypatch.setattr(engine_module, "make_engine", room_for_a_few_batches)
+    stopped = runner.invoke(app, [*args, str(source)])
+    monkeypatch.undo()
+
+    assert stopped.exit_code == 1
+    factory = sessionmaker(bind=make_engine(url))
+    # Whole batches: the first file's row is the first batch's first, found already there.
+    incidents = _counts(factory)[0]
+    assert 0 < incidents < ROWS and incidents % BATCH == 0
+    said = " ".join(stopped.output.split())
+    assert "导入已中断（数据库出错：database or disk is full）" in said
+    assert f"已提交 {incidents - 1} 起" in said and "再次运行同一命令即可从中断处继续" in said
+    assert "INSERT" not in said and "Traceback" not in said  # no statement, no row values
+
+    monkeypatch.setenv("PINGAN_DATABASE_URL", url)
+    monkeypatch.setenv("PINGAN_DATA_DIR", str(tmp_path))
+    again = runner.invoke(app, [*args, str(source)])
+    assert again.exit_code == 0, again.output
+    assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
+
+
+@pytest.mark.skipif(not READS_PROC, reason="reads /proc")
+def test_an_import_whose_triage_worker_dies_says_so_and_resumes(tmp_path: Path) -> None:
+    """The triage worker killed (by the OOM killer, say): the import stops with what it
+    committed and why, instead of a traceback, and running it again imports the rest."""
+    url, _ = new_database_url("sqlite", tmp_path)
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    try:
+        source = _ready(env, tmp_path)
+        process = _import(env, source, workers=1)
+        _wait_for_batches(factory, process)
+        (worker,) = workers_of(process.pid)
+        os.kill(worker, signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+
+        assert process.returncode == 1
+        incidents = _whole_batches(factory)
+        assert json.loads(out)["imported"] == incidents
+        said = " ".join(err.decode().split())
+        assert f"导入已中断（研判进程意外退出）：已提交 {incidents} 起" in said
+        assert "Traceback" not in said
+        again = _import(env, source, workers=1)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err.decode()
+        assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
+    finally:
         engine.dispose()

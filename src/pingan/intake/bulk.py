@@ -15,11 +15,12 @@ import csv
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
@@ -61,12 +62,23 @@ class ImportSummary:
 
 
 class ImportInterrupted(Exception):
-    """The import was stopped (Ctrl-C) between or inside batches: ``summary`` counts what was
-    committed; the batch being written was rolled back whole."""
+    """The import stopped between or inside batches: stopped by the user (Ctrl-C; ``cause`` is
+    None) or by a failure outside the file (the database failing or gone, the triage worker
+    dying; ``cause`` says which, in words for the user). ``summary`` counts what was committed;
+    the batch being written was rolled back whole, and running the import again resumes."""
 
-    def __init__(self, summary: ImportSummary) -> None:
-        super().__init__("import interrupted")
+    def __init__(self, summary: ImportSummary, cause: str | None = None) -> None:
+        super().__init__(cause or "import interrupted")
         self.summary = summary
+        self.cause = cause
+
+
+def _cause(error: Exception) -> str:
+    """What stopped an import, for the user: the database's own message, without the statement
+    and its values (a row's text, a caller's phone) that SQLAlchemy's message carries."""
+    if isinstance(error, OperationalError):
+        return f"数据库出错：{str(error.orig).strip() or type(error.orig).__name__}"
+    return "研判进程意外退出"
 
 
 # (row number, the incident it describes, the row as read)
@@ -163,7 +175,8 @@ def import_incidents(
     With ``workers`` > 0, that many processes triage the next batches while this one writes
     (``pingan.intake.ahead``); the result is the same. ``progress`` is called after each batch
     with the number of the file's rows done since its last call (rejected rows included), so
-    that it adds up to the file's row count. Interrupted (Ctrl-C), it raises
+    that it adds up to the file's row count. Interrupted (Ctrl-C), or stopped by the database
+    failing (disk full, the server gone) or the triage worker dying, it raises
     :class:`ImportInterrupted` with what was committed; running it again resumes.
     """
     mapping.check_header(header_of(path))
@@ -196,6 +209,8 @@ def import_incidents(
                 write_oldest()
     except KeyboardInterrupt as exc:
         raise ImportInterrupted(summary) from exc
+    except (OperationalError, BrokenProcessPool) as exc:
+        raise ImportInterrupted(summary, _cause(exc)) from exc
     if progress and summary.total > done:  # rejected rows after the last good one
         progress(summary.total - done)
     return summary
