@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan import __version__
@@ -58,6 +59,12 @@ STATUS = {
     Forbidden: 403,
     Unauthenticated: 401,
 }
+# What a client is told when the database fails (503), and when to try again.
+DATABASE_UNAVAILABLE = (
+    "数据库暂时不可用，请求未完成；请稍后带同一 Idempotency-Key 重试，不会重复登记"
+)
+RETRY_AFTER_SECONDS = 5
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -128,6 +135,20 @@ def create_app(
         return JSONResponse(
             {"error": "InvalidInput", "message": f"请求有误：{NUL_TEXT}", "fields": []},
             status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        # The database failing or out of reach (a full disk, the server restarting, its lock held
+        # past the timeout). The transaction was rolled back — or, cut off at its commit, went in
+        # — so the client should send the same request again: with its Idempotency-Key a retry
+        # records nothing twice and finds what did go in. The operator sees the database's own
+        # message in the log; the client, never the statement or its values.
+        log.error("数据库不可用：%s", exc.orig)
+        return JSONResponse(
+            {"error": "DatabaseUnavailable", "message": DATABASE_UNAVAILABLE},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     _mount_api_docs(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -277,3 +278,33 @@ def test_nul_in_any_input_is_bad_input_on_every_database(
         assert search.status_code == 422 and "含有空字符" in search.text
     else:
         assert search.status_code == 200 and search.json() == []
+
+
+def test_a_database_that_cannot_write_answers_503_and_the_retry_goes_in_once(
+    client: TestClient, persona, session: Session, backend: str
+) -> None:
+    """The database refuses writes (here SQLite's query_only, as a read-only or full disk
+    would): the caller gets a 503 saying to retry with the same key, with Retry-After, and no
+    SQL; once it can write again the retry records the incident, once."""
+    if backend != "sqlite":
+        pytest.skip("query_only is SQLite's")
+    taker = persona("taker_503", "call_taker", place=XINCHANG)
+    headers = {**taker.headers, "Idempotency-Key": "during-outage"}
+    body = {"channel": "110", "description": "报警人称电动车被盗，嫌疑人往南跑了"}
+    before = count_rows(session, "incident")
+    session.connection().exec_driver_sql("PRAGMA query_only = ON")
+    try:
+        refused = client.post("/api/incidents", json=body, headers=headers)
+    finally:
+        session.connection().exec_driver_sql("PRAGMA query_only = OFF")
+
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"].isdigit()
+    assert refused.json()["error"] == "DatabaseUnavailable"
+    assert "Idempotency-Key" in refused.json()["message"]
+    assert "INSERT" not in refused.text and "电动车" not in refused.text
+    assert count_rows(session, "incident") == before
+    retry = client.post("/api/incidents", json=body, headers=headers)
+    again = client.post("/api/incidents", json=body, headers=headers)
+    assert retry.status_code == 201 and again.status_code == 200
+    assert count_rows(session, "incident") == before + 1
