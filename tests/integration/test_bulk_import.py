@@ -329,3 +329,24 @@ def test_an_export_without_record_numbers_is_still_imported_once(
     again = import_incidents(session_factory, full, actor=SYSTEM, mapping=SourceMapping())
     assert again.imported == 0 and again.already == 6
     assert _count(session) == 6
+
+
+def test_a_repeated_record_number_is_found_after_the_numbers_moved_to_disk(
+    session_factory: sessionmaker[Session],
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pingan.intake.record_numbers.KEEP_IN_MEMORY", 5)
+    lines = [f"R-{n},110,2024-05-01 08:{n:02d}:00,手机被盗 第{n}起,新昌县\n" for n in range(20)]
+    lines.append("R-1,110,2024-05-02 09:00:00,另一起警情却用了同一编号,新昌县\n")
+    path = tmp_path / "export.csv"
+    path.write_text("external_id,channel,reported_at,text,address\n" + "".join(lines))
+
+    summary = import_incidents(
+        session_factory, path, actor=SYSTEM, mapping=SourceMapping(), batch_size=4
+    )
+
+    assert summary.imported == 20 and len(summary.rejected) == 1
+    assert summary.reasons(1) == [{"row": 22, "reason": "记录编号 R-1 与第 3 行重复"}]
+    assert _count(session) == 20

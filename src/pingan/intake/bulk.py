@@ -30,6 +30,7 @@ from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import FINGERPRINT, RowError, to_incident
+from pingan.intake.record_numbers import RecordNumbers
 from pingan.intake.rejected import RejectedRows
 from pingan.tabular import ERROR, LINE, header_of, read_rows
 from pingan.triage import Triage
@@ -132,25 +133,24 @@ def _batches(
     """The file's good rows in batches; bad rows go to ``summary.rejected`` with the reason."""
     batch: Batch = []
     # The row each record number was first seen on, keyed by one string (channel, a separator
-    # no channel holds, the number): half the memory of a pair, for a file of millions of rows.
-    seen: dict[str, int] = {}
-    for number, row in read_rows(path):
-        summary.total += 1
-        try:
-            data = to_incident(row, mapping)
-            if data.external_id:
-                key = f"{data.channel}\x1f{data.external_id}"
-                if key in seen:
-                    raise RowError(_repeat(data.external_id, seen[key]))
-                seen[key] = number
-            batch.append((number, data, row))
-        except RowError as exc:
-            summary.reject(number, str(exc), row)
-        if len(batch) >= batch_size:
+    # no channel holds, the number): half the memory of a pair; past a million, on disk.
+    with RecordNumbers() as seen:
+        for number, row in read_rows(path):
+            summary.total += 1
+            try:
+                data = to_incident(row, mapping)
+                if data.external_id:
+                    first = seen.first_row(f"{data.channel}\x1f{data.external_id}", number)
+                    if first is not None:
+                        raise RowError(_repeat(data.external_id, first))
+                batch.append((number, data, row))
+            except RowError as exc:
+                summary.reject(number, str(exc), row)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _repeat(external_id: str, first: int) -> str:

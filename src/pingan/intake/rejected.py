@@ -9,11 +9,10 @@ that the rejected-rows file can be corrected and imported again.
 from __future__ import annotations
 
 import json
-import sqlite3
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
+
+from pingan.intake.scratch import ScratchDatabase
 
 KEEP_IN_MEMORY = 10_000  # rows; past this they go to disk
 _PAGE = 1_000  # rows written to disk, or read back, at a time
@@ -32,8 +31,7 @@ class RejectedRows:
         self.keep_in_memory = keep_in_memory
         self._memory: list[tuple[int, str, dict[str, Any]]] = []
         self._pending: list[tuple[int, str, str]] = []  # on their way to disk
-        self._disk: sqlite3.Connection | None = None
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._disk: ScratchDatabase | None = None
         self._count = 0
 
     def add(self, number: int, reason: str, values: dict[str, Any]) -> None:
@@ -60,7 +58,9 @@ class RejectedRows:
                 yield {"row": number, "reason": reason, "values": values}
             return
         self._flush()
-        cursor = self._disk.execute("SELECT row, reason, row_values FROM rejected ORDER BY row")
+        cursor = self._disk.connection.execute(
+            "SELECT row, reason, row_values FROM rejected ORDER BY row"
+        )
         while page := cursor.fetchmany(_PAGE):
             for number, reason, text in page:
                 yield {"row": number, "reason": reason, "values": json.loads(text)}
@@ -71,7 +71,7 @@ class RejectedRows:
             ordered = sorted(self._memory, key=lambda r: r[0])[:limit]
             return [{"row": number, "reason": reason} for number, reason, _ in ordered]
         self._flush()
-        found = self._disk.execute(
+        found = self._disk.connection.execute(
             "SELECT row, reason FROM rejected ORDER BY row LIMIT ?", (limit,)
         ).fetchall()
         return [{"row": number, "reason": reason} for number, reason in found]
@@ -81,17 +81,11 @@ class RejectedRows:
         if self._disk is not None:
             self._disk.close()
             self._disk = None
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
 
     def _spill(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="pingan-rejected-")
-        self._disk = sqlite3.connect(Path(self._folder.name) / "rejected.db")
-        # A scratch file: nothing to keep if the process dies.
-        self._disk.execute("PRAGMA journal_mode=OFF")
-        self._disk.execute("PRAGMA synchronous=OFF")
-        self._disk.execute("CREATE TABLE rejected (row INTEGER, reason TEXT, row_values TEXT)")
+        self._disk = ScratchDatabase(
+            "rejected", "CREATE TABLE rejected (row INTEGER, reason TEXT, row_values TEXT)"
+        )
         self._pending = [(n, reason, _text(values)) for n, reason, values in self._memory]
         self._memory = []
         self._flush()
@@ -99,6 +93,6 @@ class RejectedRows:
     def _flush(self) -> None:
         if self._disk is None or not self._pending:
             return
-        with self._disk:
-            self._disk.executemany("INSERT INTO rejected VALUES (?, ?, ?)", self._pending)
+        with self._disk.connection as connection:
+            connection.executemany("INSERT INTO rejected VALUES (?, ?, ?)", self._pending)
         self._pending = []
