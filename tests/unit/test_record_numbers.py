@@ -3,6 +3,7 @@ the numbers seen so far are in memory or, past the limit, on disk."""
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,23 @@ def test_the_file_on_disk_is_gone_once_closed(
     assert any(tmp_path.iterdir())
     seen.close()
     assert not any(tmp_path.iterdir())
+
+
+def _peak_bytes(seen: RecordNumbers, count: int) -> int:
+    """Peak memory Python allocated while ``count`` numbers of an export were seen."""
+    tracemalloc.start()
+    try:
+        for row in range(count):
+            seen.first_row(f"110\x1fJJ3306242026{row:08d}", row + 2)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        seen.close()
+
+
+def test_past_the_limit_memory_stops_growing_with_the_file() -> None:
+    count = 100_000
+    in_memory = _peak_bytes(RecordNumbers(), count)
+    spilled = _peak_bytes(RecordNumbers(keep_in_memory=10_000), count)
+    assert in_memory > 100 * count  # over a hundred bytes a number, kept in memory
+    assert spilled < in_memory / 4

@@ -2,9 +2,9 @@
 
 A repeated record number within a file is reported against the row that had it first, and the
 repeat is not imported (two different incidents under one number would otherwise become one).
-Finding repeats means remembering every number read. A million take about 140 MB in memory,
-and a province's year in one file is a dozen million; so up to a million are kept in memory,
-and past that they move to a temporary SQLite file (``scratch``), looked up by its index.
+Finding repeats means remembering every number read: over a hundred bytes each in memory, and
+a province's year in one file is a dozen million. So up to a million are kept in memory, and
+past that they move to a temporary SQLite file (``scratch``), looked up by its index.
 """
 
 from __future__ import annotations
