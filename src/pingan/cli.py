@@ -411,7 +411,10 @@ def incident_list(
 def import_incidents_command(
     path: Path,
     mapping: Annotated[
-        Path | None, typer.Option(help="列映射文件（TOML），Pingan 自有格式无需")
+        Path | None,
+        typer.Option(
+            help="列映射文件（TOML），或内置映射名：110、12345、grid；Pingan 自有格式无需"
+        ),
     ] = None,
     as_user: Annotated[str | None, typer.Option("--as", help="以该用户身份导入")] = None,
     default_place: Annotated[str | None, typer.Option(help="地址无法解析时的默认区划")] = None,

@@ -350,3 +350,57 @@ def test_a_repeated_record_number_is_found_after_the_numbers_moved_to_disk(
     assert summary.imported == 20 and len(summary.rejected) == 1
     assert summary.reasons(1) == [{"row": 22, "reason": "记录编号 R-1 与第 3 行重复"}]
     assert _count(session) == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "channel"),
+    [
+        ("110", "警情编号,接警时间,警情描述,事发地址,报警人,联系电话", "110"),
+        ("12345", "工单号,受理时间,工单内容,诉求地址,联系人,来电号码", "12345"),
+        ("grid", "事件单号,发现时间,事件内容,发生地点", "grid"),
+    ],
+)
+def test_a_shipped_mapping_reads_its_systems_export_under_other_column_names(
+    session_factory: sessionmaker[Session],
+    session: Session,
+    tmp_path: Path,
+    name: str,
+    header: str,
+    channel: str,
+) -> None:
+    """Exports of one kind of system name their columns a little differently from place to
+    place: a shipped mapping lists the usual names, and a file with any of them imports."""
+    values = [
+        "N-0001",
+        "2024/5/1 8:30",
+        "小区门口有人打架，一人头部流血",
+        "新昌县南明街道人民路1号",
+    ]
+    values += ["王某", "13800001111"][: header.count(",") - 3]
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(f"{header}\n{','.join(values)}\n".encode("gb18030"))
+
+    summary = import_incidents(
+        session_factory, path, actor=SYSTEM, mapping=load_mapping(Path(name))
+    )
+
+    assert summary.imported == 1, summary.reasons(5)
+    incident = session.scalars(select(Incident).where(Incident.external_id == "N-0001")).one()
+    assert incident.channel == channel and incident.description.startswith("小区门口")
+    assert incident.address == "新昌县南明街道人民路1号" and incident.county_code == "330624"
+    assert incident.reported_at.astimezone(dt.UTC) == dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)
+    assert incident.caller_phone == ("13800001111" if name != "grid" else None)
+
+
+def test_a_mapping_naming_several_columns_says_which_it_wanted_when_none_is_there(
+    tmp_path: Path,
+) -> None:
+    mapping_file = tmp_path / "mine.toml"
+    mapping_file.write_text('[columns]\ntext = ["诉求内容", "工单内容"]\n', encoding="utf-8")
+    path = tmp_path / "export.csv"
+    path.write_text("编号,内容\n1,路灯不亮\n", encoding="utf-8")
+
+    with pytest.raises(InvalidInput, match="缺少必需的列：text（列名 诉求内容）"):
+        import_incidents(sessionmaker(), path, actor=SYSTEM, mapping=load_mapping(mapping_file))
+    with pytest.raises(InvalidInput, match="内置映射：110、12345、grid"):
+        load_mapping(Path("99999"))

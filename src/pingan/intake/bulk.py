@@ -179,7 +179,7 @@ def import_incidents(
     failing (disk full, the server gone) or the triage worker dying, it raises
     :class:`ImportInterrupted` with what was committed; running it again resumes.
     """
-    mapping.check_header(header_of(path))
+    mapping = mapping.for_header(header_of(path))
     warm_up()
     summary = ImportSummary()
     home = actor.home_place(default_place)
