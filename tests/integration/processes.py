@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
 READS_PROC = Path("/proc/self/environ").exists()
@@ -34,3 +37,20 @@ def workers_of(pid: int) -> list[int]:
             if parent == pid and b"resource_tracker" not in command:
                 found.append(int(entry.name))
     return found
+
+
+def wait_until_gone(data_dir: Path, seconds: float) -> list[int]:
+    """Wait up to ``seconds`` for the processes using ``data_dir`` to end: those still there."""
+    deadline = time.monotonic() + seconds
+    while (left := processes_using(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def kill_all(data_dir: Path) -> None:
+    """SIGKILL whatever still uses ``data_dir`` (a test's clean-up when it failed)."""
+    for pid in processes_using(data_dir):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # gone meanwhile
+            continue

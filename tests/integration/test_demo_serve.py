@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bench.durability import _free_port
 from pingan.demo.year import built_days
 from pingan.incident.schemas import SHANGHAI
-from tests.integration.processes import READS_PROC, processes_using
+from tests.integration.processes import READS_PROC, kill_all, processes_using, wait_until_gone
 
 PINGAN = str(Path(sys.executable).with_name("pingan"))
 
@@ -93,10 +93,7 @@ def test_a_demo_stopped_with_sigterm_leaves_no_process_behind(tmp_path: Path) ->
         assert len(processes_using(tmp_path)) > 1  # the year is being built behind it
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-        deadline = time.monotonic() + 20  # the day being written is rolled back, then it ends
-        while processes_using(tmp_path) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert processes_using(tmp_path) == []
+        # The day being written is rolled back, then it ends.
+        assert wait_until_gone(tmp_path, seconds=20) == []
     finally:
-        for pid in processes_using(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        kill_all(tmp_path)

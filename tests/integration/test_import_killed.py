@@ -9,6 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,13 @@ from pingan.db.engine import make_engine
 from pingan.incident.history import events_of, verify_history
 from pingan.incident.models import Incident, IncidentEvent
 from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
-from tests.integration.processes import READS_PROC, processes_using, workers_of
+from tests.integration.processes import (
+    READS_PROC,
+    kill_all,
+    processes_using,
+    wait_until_gone,
+    workers_of,
+)
 
 runner = CliRunner()
 
@@ -91,6 +100,38 @@ def _wait_for_batches(factory: sessionmaker[Session], process: subprocess.Popen[
         time.sleep(0.05)
 
 
+@dataclass
+class _Running:
+    """An import of the test export into a fresh SQLite database, a few batches committed."""
+
+    env: dict[str, str]
+    source: Path
+    factory: sessionmaker[Session]
+    process: subprocess.Popen[bytes]
+
+    def again(self) -> None:
+        """Run the same import again: it must finish and leave every row imported once."""
+        again = _import(self.env, self.source, workers=1)
+        _, err = again.communicate(timeout=300)
+        assert again.returncode == 0, err.decode()
+        assert _counts(self.factory) == (ROWS, 3 * ROWS, ROWS)
+
+
+@contextmanager
+def _import_under_way(tmp_path: Path) -> Iterator[_Running]:
+    url, _ = new_database_url("sqlite", tmp_path)
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    engine = make_engine(url)
+    factory = sessionmaker(bind=engine)
+    try:
+        source = _ready(env, tmp_path)
+        process = _import(env, source, workers=1)  # a triage worker too
+        _wait_for_batches(factory, process)
+        yield _Running(env, source, factory, process)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
     backend: str, tmp_path: Path
@@ -126,56 +167,29 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
 
 
 def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> None:
-    url, _ = new_database_url("sqlite", tmp_path)
-    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
-    engine = make_engine(url)
-    factory = sessionmaker(bind=engine)
-    try:
-        source = _ready(env, tmp_path)
-        process = _import(env, source, workers=1)  # a triage worker too
-        _wait_for_batches(factory, process)
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 130
-        report = json.loads(out)
-        incidents = _whole_batches(factory)
-        assert report["imported"] == incidents
+    with _import_under_way(tmp_path) as running:
+        os.killpg(running.process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+        out, err = running.process.communicate(timeout=120)
+        assert running.process.returncode == 130
+        incidents = _whole_batches(running.factory)
+        assert json.loads(out)["imported"] == incidents
         said = err.decode()
         assert f"导入已中断：已提交 {incidents} 起" in said and "Traceback" not in said
-
-        again = _import(env, source, workers=1)
-        out, err = again.communicate(timeout=300)
-        assert again.returncode == 0, err.decode()
-        assert json.loads(out)["already_imported"] == incidents
-        assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
-    finally:
-        engine.dispose()
+        running.again()
 
 
 @pytest.mark.skipif(not READS_PROC, reason="reads /proc")
 def test_the_triage_worker_does_not_outlive_a_killed_import(tmp_path: Path) -> None:
     """Killed outright, the import cannot stop its triage worker: the worker notices and ends,
     rather than wait for the next batch for ever."""
-    url, _ = new_database_url("sqlite", tmp_path)
-    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
-    engine = make_engine(url)
-    factory = sessionmaker(bind=engine)
     try:
-        source = _ready(env, tmp_path)
-        process = _import(env, source, workers=1)
-        _wait_for_batches(factory, process)
-        assert len(processes_using(tmp_path)) >= 2  # the import and its triage worker
-        process.send_signal(signal.SIGKILL)  # the import alone, not its process group
-        process.wait()
-
-        deadline = time.monotonic() + 20
-        while processes_using(tmp_path) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert processes_using(tmp_path) == []
+        with _import_under_way(tmp_path) as running:
+            assert len(processes_using(tmp_path)) >= 2  # the import and its triage worker
+            running.process.send_signal(signal.SIGKILL)  # the import alone, not its group
+            running.process.wait()
+            assert wait_until_gone(tmp_path, seconds=20) == []
     finally:
-        for pid in processes_using(tmp_path):
-            os.kill(pid, signal.SIGKILL)
-        engine.dispose()
+        kill_all(tmp_path)
 
 
 def test_an_import_stopped_by_a_full_disk_says_so_and_resumes(
@@ -229,27 +243,15 @@ def test_an_import_stopped_by_a_full_disk_says_so_and_resumes(
 def test_an_import_whose_triage_worker_dies_says_so_and_resumes(tmp_path: Path) -> None:
     """The triage worker killed (by the OOM killer, say): the import stops with what it
     committed and why, instead of a traceback, and running it again imports the rest."""
-    url, _ = new_database_url("sqlite", tmp_path)
-    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
-    engine = make_engine(url)
-    factory = sessionmaker(bind=engine)
-    try:
-        source = _ready(env, tmp_path)
-        process = _import(env, source, workers=1)
-        _wait_for_batches(factory, process)
-        (worker,) = workers_of(process.pid)
+    with _import_under_way(tmp_path) as running:
+        (worker,) = workers_of(running.process.pid)
         os.kill(worker, signal.SIGKILL)
-        out, err = process.communicate(timeout=120)
+        out, err = running.process.communicate(timeout=120)
 
-        assert process.returncode == 1
-        incidents = _whole_batches(factory)
+        assert running.process.returncode == 1
+        incidents = _whole_batches(running.factory)
         assert json.loads(out)["imported"] == incidents
         said = " ".join(err.decode().split())
         assert f"导入已中断（研判进程意外退出）：已提交 {incidents} 起" in said
         assert "Traceback" not in said
-        again = _import(env, source, workers=1)
-        out, err = again.communicate(timeout=300)
-        assert again.returncode == 0, err.decode()
-        assert _counts(factory) == (ROWS, 3 * ROWS, ROWS)
-    finally:
-        engine.dispose()
+        running.again()

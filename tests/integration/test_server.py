@@ -3,7 +3,6 @@ time limits, and SIGTERM stops them all (the port is free afterwards, no worker 
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import time
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from bench.durability import _free_port, _start_server, prepare_database
-from tests.integration.processes import READS_PROC, processes_using
+from tests.integration.processes import READS_PROC, kill_all, processes_using, wait_until_gone
 
 
 def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> None:
@@ -71,7 +70,6 @@ def test_workers_stop_by_themselves_when_the_server_is_killed(tmp_path: Path) ->
         server.wait(timeout=60)
 
         assert _port_freed(port, seconds=30)
-        assert processes_using(tmp_path) == []
+        assert wait_until_gone(tmp_path, seconds=5) == []
     finally:
-        for pid in processes_using(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        kill_all(tmp_path)

@@ -4,6 +4,7 @@ the numbers seen so far are in memory or, past the limit, on disk."""
 from __future__ import annotations
 
 import tracemalloc
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ def _answers(seen: RecordNumbers) -> list[int | None]:
 
 
 def test_repeats_are_found_alike_in_memory_and_on_disk() -> None:
-    with RecordNumbers() as in_memory, RecordNumbers(keep_in_memory=2) as spilled:
+    with closing(RecordNumbers()) as in_memory, closing(RecordNumbers(2)) as spilled:
         # A on 12345 is another record than A on 110; A on 110 again is row 2's, C again row 5's.
         expected = [None, None, None, None, 2, None, 5]
         assert _answers(in_memory) == expected

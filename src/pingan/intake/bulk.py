@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def _batches(
     batch: Batch = []
     # The row each record number was first seen on, keyed by one string (channel, a separator
     # no channel holds, the number): half the memory of a pair; past a million, on disk.
-    with RecordNumbers() as seen:
+    with closing(RecordNumbers()) as seen:
         for number, row in read_rows(path):
             summary.total += 1
             try:

@@ -9,8 +9,6 @@ past that they move to a temporary SQLite file (``scratch``), looked up by its i
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from pingan.intake.scratch import ScratchDatabase
 
 KEEP_IN_MEMORY = 1_000_000  # record numbers; past this they go to disk
@@ -50,17 +48,6 @@ class RecordNumbers:
         if self._disk is not None:
             self._disk.close()
             self._disk = None
-
-    def __enter__(self) -> RecordNumbers:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _spill(self) -> None:
         self._disk = ScratchDatabase("record-numbers", _SCHEMA)
