@@ -146,6 +146,7 @@ def test_import_incidents_prints_a_summary_and_saves_the_rejected_rows(
     rejected = tmp_path / "rejected.csv"
     summary = json.loads(run("import", "incidents", str(source), "--rejected", str(rejected)))
     assert summary["imported"] == 1 and summary["rejected"] == 2
+    assert "seconds" in summary and summary["rows_per_second"] > 0  # for a log with no bar
     assert [r["row"] for r in summary["rejected_rows"]] == [2, 3]
     with rejected.open(encoding="utf-8-sig", newline="") as handle:
         saved = list(csv.DictReader(handle))
