@@ -9,14 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -57,9 +57,13 @@ def _export(path: Path) -> None:
 
 def _counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
     with factory() as session:
-        incidents = session.scalar(select(func.count()).select_from(Incident)) or 0
-        events = session.scalar(select(func.count()).select_from(IncidentEvent)) or 0
-        counted = session.scalar(select(func.sum(RollupDaily.received))) or 0
+        return _counts_in(session)
+
+
+def _counts_in(session: Session) -> tuple[int, int, int]:
+    incidents = session.scalar(select(func.count()).select_from(Incident)) or 0
+    events = session.scalar(select(func.count()).select_from(IncidentEvent)) or 0
+    counted = session.scalar(select(func.sum(RollupDaily.received))) or 0
     return incidents, events, int(counted)
 
 
@@ -92,9 +96,21 @@ def _import(env: dict[str, str], source: Path, workers: int = 0) -> subprocess.P
     )
 
 
-def _wait_for_batches(factory: sessionmaker[Session], process: subprocess.Popen[bytes]) -> None:
+def _stop_partway(
+    factory: sessionmaker[Session], process: subprocess.Popen[bytes], stop: Callable[[], None]
+) -> None:
+    """Once a few batches are committed, ``stop`` the import. The count and the stop happen
+    while this test holds a lock the import's writes wait for (SQLite's writer lock, which any
+    transaction here takes; on PostgreSQL a lock on the incident table), so that the import
+    cannot commit more, or finish, in between, however slow the machine: it stops partway."""
     deadline = time.monotonic() + 120
-    while _counts(factory)[0] < 3 * BATCH:  # a few batches committed, more on their way
+    while True:
+        with factory() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("LOCK TABLE incident IN SHARE ROW EXCLUSIVE MODE"))
+            if _counts_in(session)[0] >= 3 * BATCH:  # a few batches in, more on their way
+                stop()
+                return
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -118,18 +134,30 @@ class _Running:
 
 
 @contextmanager
-def _import_under_way(tmp_path: Path) -> Iterator[_Running]:
+def _stopped_partway(
+    tmp_path: Path, stop: Callable[[subprocess.Popen[bytes]], None]
+) -> Iterator[_Running]:
+    """An import (with a triage worker) into a fresh SQLite database, ``stop``ped partway."""
     url, _ = new_database_url("sqlite", tmp_path)
     env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
     engine = make_engine(url)
     factory = sessionmaker(bind=engine)
     try:
         source = _ready(env, tmp_path)
-        process = _import(env, source, workers=1)  # a triage worker too
-        _wait_for_batches(factory, process)
+        process = _import(env, source, workers=1)
+        _stop_partway(factory, process, lambda: stop(process))
         yield _Running(env, source, factory, process)
     finally:
         engine.dispose()
+
+
+def _ctrl_c(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole group
+
+
+def _kill_the_triage_worker(process: subprocess.Popen[bytes]) -> None:
+    (worker,) = workers_of(process.pid)
+    os.kill(worker, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -143,8 +171,7 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
     try:
         source = _ready(env, tmp_path)
         process = _import(env, source)
-        _wait_for_batches(factory, process)
-        process.send_signal(signal.SIGKILL)
+        _stop_partway(factory, process, process.kill)
         process.wait()
         incidents = _whole_batches(factory)
 
@@ -167,8 +194,7 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
 
 
 def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> None:
-    with _import_under_way(tmp_path) as running:
-        os.killpg(running.process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    with _stopped_partway(tmp_path, _ctrl_c) as running:
         out, err = running.process.communicate(timeout=120)
         assert running.process.returncode == 130
         incidents = _whole_batches(running.factory)
@@ -182,10 +208,13 @@ def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> 
 def test_the_triage_worker_does_not_outlive_a_killed_import(tmp_path: Path) -> None:
     """Killed outright, the import cannot stop its triage worker: the worker notices and ends,
     rather than wait for the next batch for ever."""
+
+    def kill_the_import_alone(process: subprocess.Popen[bytes]) -> None:
+        assert len(processes_using(tmp_path)) >= 2  # the import and its triage worker
+        process.kill()  # not its process group
+
     try:
-        with _import_under_way(tmp_path) as running:
-            assert len(processes_using(tmp_path)) >= 2  # the import and its triage worker
-            running.process.send_signal(signal.SIGKILL)  # the import alone, not its group
+        with _stopped_partway(tmp_path, kill_the_import_alone) as running:
             running.process.wait()
             assert wait_until_gone(tmp_path, seconds=20) == []
     finally:
@@ -243,9 +272,7 @@ def test_an_import_stopped_by_a_full_disk_says_so_and_resumes(
 def test_an_import_whose_triage_worker_dies_says_so_and_resumes(tmp_path: Path) -> None:
     """The triage worker killed (by the OOM killer, say): the import stops with what it
     committed and why, instead of a traceback, and running it again imports the rest."""
-    with _import_under_way(tmp_path) as running:
-        (worker,) = workers_of(running.process.pid)
-        os.kill(worker, signal.SIGKILL)
+    with _stopped_partway(tmp_path, _kill_the_triage_worker) as running:
         out, err = running.process.communicate(timeout=120)
 
         assert running.process.returncode == 1
