@@ -773,4 +773,29 @@ def _city_codes() -> Any:
 
 
 def main() -> None:
-    app()
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    try:
+        app()
+    except (OperationalError, DatabaseError) as exc:
+        # The database out of reach or unusable (the server down, a wrong address, a file that
+        # is no database): say so, and where Pingan looked, instead of a traceback. Any other
+        # database error (a constraint, bad data) is a fault in Pingan and keeps its traceback.
+        if type(exc) not in (OperationalError, DatabaseError):
+            raise
+        console.print(
+            f"[red]错误：[/red]数据库无法使用（{escape(_database_shown())}）："
+            f"{escape(str(exc.orig).strip())}；请检查 PINGAN_DATABASE_URL 与数据库是否在运行",
+            soft_wrap=True,
+        )
+        raise SystemExit(1) from None
+
+
+def _database_shown() -> str:
+    """The database address in use, its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(load_settings().resolved_database_url).render_as_string(hide_password=True)
+    except Exception:  # settings that cannot be read: the address is not the point here
+        return "PINGAN_DATABASE_URL"

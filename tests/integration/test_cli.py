@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bench.durability import _free_port
 from pingan.cli import app
 from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
 
@@ -175,3 +179,28 @@ def test_bad_arguments_get_a_clear_message(env: str) -> None:
     assert result.exit_code == 2 and "planet" in result.output
     result = runner.invoke(app, ["incident", "create", "--text", "x", "--place", "999999"])
     assert result.exit_code == 2 and "999999" in result.output
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_a_database_out_of_reach_is_said_plainly_with_its_password_hidden(
+    kind: str, tmp_path: Path
+) -> None:
+    """The server down or the address wrong (or a file that is no database): one line saying
+    so and where Pingan looked, exit code 1, no traceback and no password."""
+    if kind == "postgresql":  # nothing listens on a free port
+        url = f"postgresql://pingan:s3cret@127.0.0.1:{_free_port()}/pingan"
+    else:
+        (tmp_path / "pingan.db").write_bytes(b"not a database " * 100)
+        url = f"sqlite:///{tmp_path}/pingan.db"
+    env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
+    pingan = str(Path(sys.executable).with_name("pingan"))
+
+    done = subprocess.run(
+        [pingan, "places", "stats"], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 1
+    said = " ".join(done.stderr.split())
+    assert said.startswith("错误：数据库无法使用（") and "PINGAN_DATABASE_URL" in said
+    assert "Traceback" not in said and "s3cret" not in said + done.stdout
+    assert ("127.0.0.1" if kind == "postgresql" else "file is not a database") in said
