@@ -61,7 +61,8 @@ STATUS = {
 }
 # What a client is told when the database fails (503), and when to try again.
 DATABASE_UNAVAILABLE = (
-    "数据库暂时不可用，请求未完成；请稍后带同一 Idempotency-Key 重试，不会重复登记"
+    "数据库暂时不可用，请求未完成；请稍后重试"
+    "（登记警情时带同一 Idempotency-Key 重试，不会重复登记）"
 )
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
