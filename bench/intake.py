@@ -10,13 +10,13 @@ rounds (3) and the median round reported, every round's rates beside it. The row
 of time received, as source systems export them (``PINGAN_BENCH_INTAKE_ORDER=random`` shuffles
 them over the nine months instead).
 The ratio is how close Pingan comes to the storage limit. To explain it, every row the import
-wrote (about nine per incident: the incident, its events, routing decision, assignments and its
-share of the rollups) is also inserted plainly into a third database, batch by batch. The time
-for a year of Zhejiang (~12 million incidents) is projected from the measured rate, and its size
-on disk from what the import added to the database per incident; the rate of
-the sample's second half, written into tables that hold the first, shows whether it holds as the
-tables grow (``PINGAN_BENCH_INTAKE_ROWS`` makes the sample larger). SQLite always; PostgreSQL
-when ``PINGAN_TEST_DATABASE_URL`` is set.
+wrote (about nine per incident: the incident, its events, routing decision, assignments, its
+share of the rollups and of the routing explanations) is also inserted plainly into a third
+database, batch by batch. The time for a year of Zhejiang (~12 million incidents) is projected
+from the measured rate, and its size on disk from what the import added to the database per
+incident; the rate of the sample's second half, written into tables that hold the first, shows
+whether it holds as the tables grow (``PINGAN_BENCH_INTAKE_ROWS`` makes the sample larger).
+SQLite always; PostgreSQL when ``PINGAN_TEST_DATABASE_URL`` is set.
 """
 
 from __future__ import annotations
@@ -44,7 +44,13 @@ from pingan.db.migrate import upgrade
 from pingan.db.session import session_scope
 from pingan.demo.build import build_demo
 from pingan.geo.places_file import load_places
-from pingan.incident.models import Incident, IncidentAssignment, IncidentEvent, RoutingDecision
+from pingan.incident.models import (
+    Incident,
+    IncidentAssignment,
+    IncidentEvent,
+    RoutingDecision,
+    RoutingExplanation,
+)
 from pingan.intake.bulk import import_incidents
 from pingan.intake.mapping import SourceMapping
 from pingan.user.scope import SYSTEM
@@ -139,18 +145,31 @@ def _plain_insert_of_everything(
             tables[model] = _fetched(session, query)
         for model in ROLLUPS:
             tables[model] = _fetched(session, select(_table(model)))
-    with target() as session:  # the sample's own rollup rows are there already
+        explanations = _fetched(session, select(_table(RoutingExplanation)))
+    with target() as session:  # the sample's own rollup rows and explanations are there already
         for model in ROLLUPS:
             key = [c.name for c in _table(model).primary_key.columns]
             there = {tuple(r[k] for k in key) for r in _fetched(session, select(_table(model)))}
             tables[model] = [r for r in tables[model] if tuple(r[k] for k in key) not in there]
+        known = set(session.scalars(select(RoutingExplanation.id)))
+        explanations = [r for r in explanations if r["id"] not in known]
     # Each batch's rows are picked out before the clock starts: only the inserts are timed.
     ids = [row["id"] for row in tables[Incident]]
     batches = [set(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH)]
+    # An explanation is written with the first batch whose decisions give it (as the import
+    # wrote it), before those decisions.
+    first_given: dict[int, int] = {}
+    for number, wanted in enumerate(batches):
+        for decision in tables[RoutingDecision]:
+            if decision["incident_id"] in wanted:
+                first_given.setdefault(decision["explanation_id"], number)
     work: list[list[tuple[Table, list[dict[str, Any]]]]] = []
     for number, wanted in enumerate(batches):
         batch = []
         for model in WRITTEN:
+            if model is RoutingDecision:
+                given = [r for r in explanations if first_given.get(r["id"]) == number]
+                batch.append((_table(RoutingExplanation), given))
             key = "id" if model is Incident else "incident_id"
             batch.append((_table(model), [r for r in tables[model] if r[key] in wanted]))
         for model in ROLLUPS:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from pingan.db.bulk import JsonObject, insert_many
-from pingan.incident.models import Incident, RoutingDecision
+from pingan.incident.models import Incident, RoutingDecision, RoutingExplanation
 
 NOW = dt.datetime(2026, 5, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
 
@@ -71,14 +71,34 @@ def test_the_same_rows_are_stored_the_same_way(session: Session, backend: str) -
     read = session.scalars(select(Incident).where(Incident.number.like("BULK-%"))).all()
     assert {i.reported_at for i in read} == {NOW} and {i.state for i in read} == {"received"}
 
+    explanations = cast(Table, RoutingExplanation.__table__)
+    trace = {"a": [1, "二"]}
+    connection.execute(insert(explanations), [{"digest": "a" * 64, "trace": trace}])
+    insert_many(connection, explanations, [{"digest": "b" * 64, "trace": trace}])
+    stored = connection.execute(
+        text(
+            "SELECT trace FROM routing_explanation "
+            f"WHERE digest IN ('{'a' * 64}', '{'b' * 64}') ORDER BY digest"
+        )
+    ).all()
+    assert stored[0] == stored[1]
+
+    explained = connection.execute(
+        select(explanations.c.id).where(explanations.c.digest == "a" * 64)
+    ).scalar_one()
     decisions = cast(Table, RoutingDecision.__table__)
     ids = [i.id for i in read]
-    row = {"incident_id": ids[0], "rules_version": "v", "reason": "说明", "trace": {"a": [1, "二"]}}
+    row = {
+        "incident_id": ids[0],
+        "rules_version": "v",
+        "reason": "说明",
+        "explanation_id": explained,
+    }
     connection.execute(insert(decisions), [row])
     insert_many(connection, decisions, [{**row, "incident_id": ids[1]}])
     stored = connection.execute(
         text(
-            "SELECT trace, assist_unit_ids, unroutable FROM routing_decision "
+            "SELECT assist_unit_ids, unroutable, explanation_id FROM routing_decision "
             f"WHERE incident_id IN ({ids[0]}, {ids[1]}) ORDER BY incident_id"
         )
     ).all()
@@ -103,22 +123,21 @@ def test_values_shared_by_rows_or_encoded_already_are_stored_as_plain_ones(
     ).all()
     assert [r.reported_at for r in read] == [NOW, NOW, later]
 
-    decisions = cast(Table, RoutingDecision.__table__)
+    explanations = cast(Table, RoutingExplanation.__table__)
     trace = {"b": [1, "二"], "a": None}
     encoded = JsonObject(trace, '{"a":null,"b":[1,"二"]}')
-    base = {"rules_version": "v", "reason": "说明"}
     insert_many(
         connection,
-        decisions,
+        explanations,
         [
-            {**base, "incident_id": read[0].id, "trace": encoded},
-            {**base, "incident_id": read[1].id, "trace": trace},
-            {**base, "incident_id": read[2].id, "trace": encoded},
+            {"digest": "1" * 64, "trace": encoded},
+            {"digest": "2" * 64, "trace": trace},
+            {"digest": "3" * 64, "trace": encoded},
         ],
     )
     stored = session.scalars(
-        select(RoutingDecision.trace)
-        .where(RoutingDecision.incident_id.in_([r.id for r in read]))
-        .order_by(RoutingDecision.incident_id)
+        select(RoutingExplanation.trace)
+        .where(RoutingExplanation.digest.in_(["1" * 64, "2" * 64, "3" * 64]))
+        .order_by(RoutingExplanation.digest)
     ).all()
     assert stored == [trace, trace, trace]

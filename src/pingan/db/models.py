@@ -9,6 +9,7 @@ from pingan.incident.models import (
     IncidentEvent,
     IncidentSequence,
     RoutingDecision,
+    RoutingExplanation,
 )
 from pingan.unit.models import Resource, Unit, UnitCoverage
 from pingan.user.models import User
@@ -25,6 +26,7 @@ __all__ = [
     "RollupDaily",
     "RollupTownDaily",
     "RoutingDecision",
+    "RoutingExplanation",
     "Unit",
     "UnitCoverage",
     "User",

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from pingan.area.models import Place
+from pingan.incident.explanations import explanation_ids
 from pingan.incident.models import Incident, RoutingDecision
 from pingan.routing.engine import SHANGHAI, Decision, PlaceRef, UnitRef, route
 from pingan.routing.rules import RuleSet, default_rules
@@ -133,11 +134,12 @@ def decision_row(
     incident_id: int,
     decision: Decision,
     at: dt.datetime,
-    trace: dict[str, Any] | None = None,
+    explanation_id: int,
     assists: list[int] | None = None,
 ) -> dict[str, Any]:
-    """The stored decision; ``trace`` (``decision.to_dict()``) and ``assists`` (the assisting
-    units' ids) when the caller has them already — rows sharing them store them alike."""
+    """The stored decision, with the id of its stored explanation (``explanations``) and
+    ``assists`` (the assisting units' ids) when the caller has them already — rows sharing
+    them store them alike."""
     return {
         "incident_id": incident_id,
         "at": at,
@@ -147,7 +149,7 @@ def decision_row(
         "assist_unit_ids": assists if assists is not None else [a.id for a in decision.assists],
         "unroutable": decision.unroutable or decision.lead is None,
         "reason": decision.reason,
-        "trace": trace if trace is not None else decision.to_dict(),
+        "explanation_id": explanation_id,
     }
 
 
@@ -174,7 +176,9 @@ def reroute(
         raise ValueError("incident has no place")
     directory = load_directory(session, [place])
     decision = decide(directory, incident.final_code or "999900", place, at, exclude=exclude)
-    session.execute(insert(RoutingDecision.__table__), [decision_row(incident.id, decision, at)])  # type: ignore[arg-type]
+    (explanation,) = explanation_ids(session.connection(), [decision.to_dict()])
+    row = decision_row(incident.id, decision, at, explanation)
+    session.execute(insert(RoutingDecision.__table__), [row])  # type: ignore[arg-type]
     return decision
 
 

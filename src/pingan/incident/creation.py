@@ -36,6 +36,7 @@ from pingan.incident.assignment import (
     load_directory,
     routing_event,
 )
+from pingan.incident.explanations import explanation_ids
 from pingan.incident.history import Step, chained
 from pingan.incident.lifecycle import Snapshot, apply, replay
 from pingan.incident.models import (
@@ -650,8 +651,14 @@ def _insert(
         for incident_id, plan in zip(ids, planned, strict=True)
     )
     apply_deltas(connection, recorded_deltas(recorded))
-    # One trace and one list of assisting units per distinct decision, shared by its rows.
-    shared = {id(d): (d.to_dict(), [a.id for a in d.assists]) for d in decisions}
+    # One explanation (stored once, see explanations.py) and one list of assisting units per
+    # distinct decision, shared by its rows.
+    distinct = list({id(d): d for d in decisions}.values())
+    explained = explanation_ids(connection, [d.to_dict() for d in distinct])
+    shared = {
+        id(d): (explanation, [a.id for a in d.assists])
+        for d, explanation in zip(distinct, explained, strict=True)
+    }
     insert_many(
         connection,
         _table(RoutingDecision),

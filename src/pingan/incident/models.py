@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingan.db.base import Base, utcnow
 
@@ -136,8 +136,22 @@ class IncidentSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RoutingExplanation(Base):
+    """A routing decision's full explanation (the rule, every unit considered and why), stored
+    once however many decisions give it: incidents of one kind at one place are routed alike,
+    and the explanation is the largest thing an incident stores. ``digest`` is the SHA-256 of
+    its canonical JSON (keys sorted)."""
+
+    __tablename__ = "routing_explanation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    trace: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class RoutingDecision(Base):
-    """Who an incident was sent to and why: the rule, the rule-set version and the full trace."""
+    """Who an incident was sent to and why: the rule, the rule-set version and the full trace
+    (its explanation, shared with the decisions that give the same one)."""
 
     __tablename__ = "routing_decision"
 
@@ -150,4 +164,9 @@ class RoutingDecision(Base):
     assist_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     unroutable: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text)
-    trace: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    explanation_id: Mapped[int] = mapped_column(ForeignKey("routing_explanation.id"))
+    explanation: Mapped[RoutingExplanation] = relationship(lazy="joined")
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        return self.explanation.trace
