@@ -71,38 +71,36 @@ def test_the_same_rows_are_stored_the_same_way(session: Session, backend: str) -
     read = session.scalars(select(Incident).where(Incident.number.like("BULK-%"))).all()
     assert {i.reported_at for i in read} == {NOW} and {i.state for i in read} == {"received"}
 
+    # JSON (and the defaults of the columns left out) alike, by insert and by insert_many.
     explanations = cast(Table, RoutingExplanation.__table__)
-    trace = {"a": [1, "二"]}
-    connection.execute(insert(explanations), [{"digest": "a" * 64, "trace": trace}])
-    insert_many(connection, explanations, [{"digest": "b" * 64, "trace": trace}])
-    stored = connection.execute(
-        text(
-            "SELECT trace FROM routing_explanation "
-            f"WHERE digest IN ('{'a' * 64}', '{'b' * 64}') ORDER BY digest"
-        )
-    ).all()
-    assert stored[0] == stored[1]
-
-    explained = connection.execute(
-        select(explanations.c.id).where(explanations.c.digest == "a" * 64)
-    ).scalar_one()
-    decisions = cast(Table, RoutingDecision.__table__)
+    row = {"digest": "a" * 64, "trace": {"a": [1, "二"]}}
+    _stored_alike(connection, explanations, row, {"digest": "b" * 64}, "trace")
+    explained = connection.execute(select(explanations.c.id)).scalars().first()
     ids = [i.id for i in read]
-    row = {
-        "incident_id": ids[0],
-        "rules_version": "v",
-        "reason": "说明",
-        "explanation_id": explained,
-    }
-    connection.execute(insert(decisions), [row])
-    insert_many(connection, decisions, [{**row, "incident_id": ids[1]}])
+    row = {"incident_id": ids[0], "rules_version": "v", "reason": "说明"}
+    decisions = cast(Table, RoutingDecision.__table__)
+    _stored_alike(
+        connection,
+        decisions,
+        row | {"explanation_id": explained},
+        {"incident_id": ids[1]},
+        "assist_unit_ids, unroutable, explanation_id",
+    )
+
+
+def _stored_alike(
+    connection: Any, table: Table, row: dict[str, Any], change: dict[str, Any], columns: str
+) -> None:
+    """``row`` written by SQLAlchemy's insert and, changed by ``change``, by insert_many: the
+    columns named are stored the same."""
+    connection.execute(insert(table), [row])
+    insert_many(connection, table, [row | change])
+    ((key, value),) = change.items()
     stored = connection.execute(
-        text(
-            "SELECT assist_unit_ids, unroutable, explanation_id FROM routing_decision "
-            f"WHERE incident_id IN ({ids[0]}, {ids[1]}) ORDER BY incident_id"
-        )
+        text(f"SELECT {columns} FROM {table.name} WHERE {key} IN (:first, :second)"),
+        {"first": row[key], "second": value},
     ).all()
-    assert stored[0] == stored[1]
+    assert len(stored) == 2 and stored[0] == stored[1]
 
 
 def test_values_shared_by_rows_or_encoded_already_are_stored_as_plain_ones(

@@ -37,7 +37,7 @@ from tests.integration.processes import (
 
 runner = CliRunner()
 
-ROWS = 3000
+ROWS = 8000  # seconds of work, so that a stop a busy machine delays still lands partway
 BATCH = 200
 PINGAN = str(Path(sys.executable).with_name("pingan"))
 

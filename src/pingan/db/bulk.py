@@ -146,6 +146,31 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
     connection.exec_driver_sql(_insert_sql(connection.dialect, table, names), parameters)
 
 
+def insert_new(
+    connection: Connection, table: Table, key: tuple[str, ...], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert the ``rows`` whose ``key`` is not in ``table`` yet; the others are left as they are
+    (``INSERT … ON CONFLICT (key) DO NOTHING``)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
+        connection.execute(statement, list(rows))
+        return
+    if connection.dialect.name != "sqlite":
+        raise NotImplementedError(f"needs SQLite or PostgreSQL, not {connection.dialect.name}")
+    names, parameters = _parameters(connection, table, rows)
+    connection.exec_driver_sql(_insert_new_sql(connection.dialect, table, key, names), parameters)
+
+
+@cache
+def _insert_new_sql(
+    dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[str, ...]
+) -> str:
+    conflict = ", ".join(dialect.identifier_preparer.quote(c) for c in key)
+    return f"{_insert_sql(dialect, table, names)} ON CONFLICT ({conflict}) DO NOTHING"
+
+
 @cache
 def _adding(dialect_name: str, table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> Any:
     measures = [c for c in names if c not in key]
