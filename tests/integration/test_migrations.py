@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from pingan.db.base import UtcDateTime
 from pingan.db.engine import make_engine
-from pingan.db.migrate import alembic_config, upgrade
+from pingan.db.migrate import MIGRATIONS, alembic_config, upgrade
 from pingan.db.models import Base
+from pingan.incident.explanations import canonical
 from pingan.incident.models import RoutingDecision, RoutingExplanation
 from tests.conftest import BACKENDS, _drop_pg_database, new_database_url
 
@@ -109,3 +111,16 @@ def test_routing_explanations_move_to_their_own_table_and_back(
         engine.dispose()
         if pg_name:
             _drop_pg_database(pg_name)
+
+
+def test_the_migration_finds_explanations_as_the_application_does() -> None:
+    """0009 hashes the explanations it moves with its own copy of the code (a migration stands
+    alone); it must give the digest the application gives, or later decisions would store an
+    explanation already there a second time."""
+    path = MIGRATIONS / "versions" / "0009_routing_explanations.py"
+    spec = importlib.util.spec_from_file_location("migration_0009", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for trace in ({"b": 1, "a": ["二", None]}, {"reason": "由派出所主办", "trace": [], "code": 1}):
+        assert migration._digest(trace) == canonical(trace)[0]

@@ -21,7 +21,7 @@ from pingan.incident.models import RoutingExplanation
 _TABLE = cast(Table, RoutingExplanation.__table__)
 
 
-def _canonical(trace: dict[str, Any]) -> tuple[str, str]:
+def canonical(trace: dict[str, Any]) -> tuple[str, str]:
     """The digest and the canonical JSON text (stored as it is: no second encoding)."""
     text = orjson.dumps(trace, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     return hashlib.sha256(text).hexdigest(), text.decode()
@@ -29,11 +29,11 @@ def _canonical(trace: dict[str, Any]) -> tuple[str, str]:
 
 def explanation_ids(connection: Connection, traces: Sequence[dict[str, Any]]) -> list[int]:
     """The id of each explanation, stored first where it is not yet."""
-    canonical = [_canonical(trace) for trace in traces]
-    digests = [d for d, _ in canonical]
+    encoded = [canonical(trace) for trace in traces]
+    digests = [d for d, _ in encoded]
     ids = _stored(connection, set(digests))
     missing: dict[str, dict[str, Any]] = {}
-    for (d, text), trace in zip(canonical, traces, strict=True):
+    for (d, text), trace in zip(encoded, traces, strict=True):
         if d not in ids and d not in missing:  # most are there: routed as earlier ones were
             missing[d] = {"digest": d, "trace": JsonObject(trace, text)}
     if missing:
