@@ -29,6 +29,7 @@ from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
 from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
+from pingan.intake.interrupt import HeldInterrupt
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import FINGERPRINT, RowError, to_incident
 from pingan.intake.record_numbers import RecordNumbers
@@ -95,37 +96,41 @@ def _write_batch(
     summary: ImportSummary,
     suggestions: Sequence[Triage] | None = None,
 ) -> None:
-    """One transaction for the batch; each row's outcome counted or its error reported."""
+    """One transaction for the batch; each row's outcome counted or its error reported. A
+    Ctrl-C from the commit on waits until the batch is counted (``interrupt``)."""
     items = [NewIncident(data) for _, data, _ in batch]
-    try:
-        with session_scope(factory) as session:
-            outcomes = create_incidents(
-                session,
-                actor=actor,
-                items=items,
-                default_place=default_place,
-                suggestions=suggestions,
-            )
-    except IntegrityError:
-        # Another writer stored some of these rows meanwhile: go row by row.
-        with session_scope(factory) as session:
-            outcomes = []
-            for k, item in enumerate(items):
-                with session.begin_nested():
-                    outcomes += create_incidents(
-                        session,
-                        actor=actor,
-                        items=[item],
-                        default_place=default_place,
-                        suggestions=suggestions[k : k + 1] if suggestions else None,
-                    )
-    for (number, _, row), outcome in zip(batch, outcomes, strict=True):
-        if outcome.error is not None:
-            summary.reject(number, outcome.error.message, row)
-        elif outcome.created:
-            summary.imported += 1
-        else:
-            summary.already += 1
+    with HeldInterrupt() as held:
+        try:
+            with session_scope(factory) as session:
+                outcomes = create_incidents(
+                    session,
+                    actor=actor,
+                    items=items,
+                    default_place=default_place,
+                    suggestions=suggestions,
+                )
+                held.hold()  # the commit, at the end of this block, and the count go together
+        except IntegrityError:
+            # Another writer stored some of these rows meanwhile: go row by row.
+            with session_scope(factory) as session:
+                outcomes = []
+                for k, item in enumerate(items):
+                    with session.begin_nested():
+                        outcomes += create_incidents(
+                            session,
+                            actor=actor,
+                            items=[item],
+                            default_place=default_place,
+                            suggestions=suggestions[k : k + 1] if suggestions else None,
+                        )
+                held.hold()
+        for (number, _, row), outcome in zip(batch, outcomes, strict=True):
+            if outcome.error is not None:
+                summary.reject(number, outcome.error.message, row)
+            elif outcome.created:
+                summary.imported += 1
+            else:
+                summary.already += 1
 
 
 def _batches(
