@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pingan.intake.interrupt import HeldInterrupt
+from pingan.intake.interrupt import held_interrupt
 
 
 def _ctrl_c() -> None:
@@ -18,7 +18,7 @@ def _ctrl_c() -> None:
 
 def test_a_ctrl_c_after_hold_is_raised_when_the_block_is_done() -> None:
     counted = False
-    with pytest.raises(KeyboardInterrupt), HeldInterrupt() as held:
+    with pytest.raises(KeyboardInterrupt), held_interrupt() as held:
         held.hold()
         _ctrl_c()
         counted = True  # the count after the commit is not cut short
@@ -28,7 +28,7 @@ def test_a_ctrl_c_after_hold_is_raised_when_the_block_is_done() -> None:
 
 def test_a_ctrl_c_before_hold_stops_at_once() -> None:
     reached = False
-    with pytest.raises(KeyboardInterrupt), HeldInterrupt():
+    with pytest.raises(KeyboardInterrupt), held_interrupt():
         _ctrl_c()
         reached = True
     assert not reached

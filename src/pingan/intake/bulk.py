@@ -29,7 +29,7 @@ from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
 from pingan.intake.ahead import TriageAhead
 from pingan.intake.collection import collected_between_batches
-from pingan.intake.interrupt import HeldInterrupt
+from pingan.intake.interrupt import held_interrupt
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import FINGERPRINT, RowError, to_incident
 from pingan.intake.record_numbers import RecordNumbers
@@ -99,7 +99,7 @@ def _write_batch(
     """One transaction for the batch; each row's outcome counted or its error reported. A
     Ctrl-C from the commit on waits until the batch is counted (``interrupt``)."""
     items = [NewIncident(data) for _, data, _ in batch]
-    with HeldInterrupt() as held:
+    with held_interrupt() as held:
         try:
             with session_scope(factory) as session:
                 outcomes = create_incidents(
