@@ -67,8 +67,9 @@ class ImportSummary:
 class ImportInterrupted(Exception):
     """The import stopped between or inside batches: stopped by the user (Ctrl-C; ``cause`` is
     None) or by a failure outside the file (the database failing or gone, the triage worker
-    dying; ``cause`` says which, in words for the user). ``summary`` counts what was committed;
-    the batch being written was rolled back whole, and running the import again resumes."""
+    dying; ``cause`` says which, in words for the user). ``summary`` counts what was committed:
+    the batch being written was rolled back whole, or, if a Ctrl-C came once its commit had
+    begun, finished and counted first; running the import again resumes."""
 
     def __init__(self, summary: ImportSummary, cause: str | None = None) -> None:
         super().__init__(cause or "import interrupted")
