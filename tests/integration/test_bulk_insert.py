@@ -7,10 +7,11 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, insert, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from pingan.db.bulk import JsonObject, insert_many
+from pingan.analytics.models import RollupCountyDaily
+from pingan.db.bulk import JsonObject, add_many, insert_many
 from pingan.incident.models import Incident, RoutingDecision, RoutingExplanation
 
 NOW = dt.datetime(2026, 5, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
@@ -139,3 +140,45 @@ def test_values_shared_by_rows_or_encoded_already_are_stored_as_plain_ones(
         .order_by(RoutingExplanation.digest)
     ).all()
     assert stored == [trace, trace, trace]
+
+
+def test_a_refused_row_is_reported_as_sqlalchemy_reports_a_statement(session: Session) -> None:
+    # A number already stored: the whole insert is refused with the error callers catch (the
+    # import's row-by-row retry, the API's answer), on PostgreSQL's COPY as on SQLite.
+    table = cast(Table, Incident.__table__)
+    connection = session.connection()
+    insert_many(connection, table, [_incident("TWICE-A")])
+    with pytest.raises(IntegrityError), session.begin_nested():
+        # (session.connection() here: it is what begins the savepoint)
+        insert_many(session.connection(), table, [_incident("TWICE-B"), _incident("TWICE-A")])
+    # The transaction goes on after the savepoint's rollback (the import retries row by row).
+    numbers = session.scalars(select(Incident.number).where(Incident.number.like("TWICE-%")))
+    assert numbers.all() == ["TWICE-A"]
+
+
+def test_counters_are_added_to_including_a_key_given_twice(session: Session) -> None:
+    table = cast(Table, RollupCountyDaily.__table__)
+    key = ("day", "city_code", "county_code", "category_group")
+    day = dt.date(2031, 1, 2)
+
+    def row(county: str, received: int, closed: int) -> dict[str, Any]:
+        return {
+            "day": day,
+            "city_code": "330600",
+            "county_code": county,
+            "category_group": "01",
+            "received": received,
+            "closed": closed,
+        }
+
+    connection = session.connection()
+    add_many(connection, table, key, [row("330602", 2, 1)])
+    add_many(
+        connection, table, key, [row("330602", 3, 0), row("330603", 1, 1), row("330603", 4, 0)]
+    )
+    stored = session.execute(
+        select(RollupCountyDaily.county_code, RollupCountyDaily.received, RollupCountyDaily.closed)
+        .where(RollupCountyDaily.day == day)
+        .order_by(RollupCountyDaily.county_code)
+    ).all()
+    assert [tuple(r) for r in stored] == [("330602", 5, 1), ("330603", 5, 1)]

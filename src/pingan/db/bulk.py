@@ -4,7 +4,8 @@ SQLAlchemy's ``execute(insert(table), rows)`` prepares every row's parameters th
 compiled statement (keys, defaults, type processing) — on SQLite that costs more than the
 insert itself. :func:`insert_many` converts values with the same type processors (so what is
 stored is identical: UTC datetimes, JSON) and hands the tuples straight to the driver's
-``executemany``. On PostgreSQL it is SQLAlchemy's own bulk insert (already batched there).
+``executemany``; on PostgreSQL they go in one ``COPY … FROM STDIN`` (psycopg's, in C), the
+server's own bulk load, instead of a statement per row.
 Times (``UtcDateTime``) on SQLite are written by one direct conversion (the text SQLAlchemy's
 DATETIME writes, checked by the tests) instead of two chained processors, and a JSON value or a
 time that several rows share (the same routing trace, the moment of a batch) is converted once.
@@ -17,14 +18,15 @@ into the rollups itself (``analytics.rollups.apply_events``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from pingan.db.base import UtcDateTime, as_utc
 
@@ -56,6 +58,13 @@ def _processor(table: Table, column: str, dialect: Dialect) -> Processor:
     kind = table.c[column].type
     if isinstance(kind, UtcDateTime) and dialect.name == "sqlite":
         return _utc_text
+    if isinstance(kind, JSON) and dialect.name == "postgresql":
+        # The text itself (what psycopg's Json() wrapper would send), for COPY and arrays:
+        # SQLAlchemy's JSON processor (None, JSON.NULL, none_as_null) with the engine's
+        # serialiser and no wrapper.
+        serialise = getattr(dialect, "_json_serializer", None) or json.dumps
+        text: Processor = kind._make_bind_processor(None, serialise)  # type: ignore[no-untyped-call]
+        return text
     # The type's processor for this dialect: TypeDecorators and JSON included.
     processor: Processor = kind._cached_bind_processor(dialect)
     return processor
@@ -136,14 +145,49 @@ def _insert_sql(dialect: Dialect, table: Table, names: tuple[str, ...]) -> str:
 
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) into ``table`` in one executemany."""
+    """Insert ``rows`` (all with the same keys) into ``table`` in one executemany (SQLite) or
+    one COPY (PostgreSQL)."""
     if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, rows)
         return
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), list(rows))
         return
     names, parameters = _parameters(connection, table, rows)
     connection.exec_driver_sql(_insert_sql(connection.dialect, table, names), parameters)
+
+
+def _copy(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """The rows in one ``COPY … FROM STDIN`` on the connection's transaction. A failure reaches
+    the caller as SQLAlchemy's error of the same kind (``IntegrityError``, ``OperationalError``),
+    as a statement's would."""
+    names, parameters = _parameters(connection, table, rows)
+    statement = _copy_sql(connection.dialect, table, names)
+    dbapi = connection.dialect.loaded_dbapi
+    raw = connection.connection
+    cursor = raw.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for row in parameters:
+                copy.write_row(row)
+    except dbapi.Error as failure:
+        gone = connection.dialect.is_disconnect(failure, raw, cursor)
+        if gone:
+            connection.invalidate(failure)
+        raise DBAPIError.instance(
+            statement, None, failure, dbapi.Error, connection_invalidated=gone
+        ) from failure
+    finally:
+        cursor.close()
+
+
+@cache
+def _copy_sql(dialect: Dialect, table: Table, names: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    listed = ", ".join(quote(c) for c in names)
+    return f"COPY {quote(table.name)} ({listed}) FROM STDIN"
 
 
 def insert_new(
@@ -153,33 +197,44 @@ def insert_new(
     (``INSERT … ON CONFLICT (key) DO NOTHING``)."""
     if not rows:
         return
+    names, parameters = _parameters(connection, table, rows)
     if connection.dialect.name == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
-        connection.execute(statement, list(rows))
+        statement = _from_arrays_sql(connection.dialect, table, names) + _on_conflict(
+            connection.dialect, key, "DO NOTHING"
+        )
+        connection.exec_driver_sql(statement, _arrays(parameters, len(names)))
         return
     if connection.dialect.name != "sqlite":
         raise NotImplementedError(f"needs SQLite or PostgreSQL, not {connection.dialect.name}")
-    names, parameters = _parameters(connection, table, rows)
     connection.exec_driver_sql(_insert_new_sql(connection.dialect, table, key, names), parameters)
+
+
+@cache
+def _from_arrays_sql(dialect: Dialect, table: Table, names: tuple[str, ...]) -> str:
+    """PostgreSQL: ``INSERT … SELECT`` from one array parameter per column (``unnest``), so
+    that many rows go in one statement, in the order given. The arrays go in binary (``%b``):
+    as text, every quote inside a JSON value would be escaped, in Python."""
+    quote = dialect.identifier_preparer.quote
+    listed = ", ".join(quote(c) for c in names)
+    arrays = ", ".join(f"CAST(%b AS {table.c[c].type.compile(dialect=dialect)}[])" for c in names)
+    return f"INSERT INTO {quote(table.name)} ({listed}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
+def _on_conflict(dialect: Dialect, key: tuple[str, ...], action: str) -> str:
+    conflict = ", ".join(dialect.identifier_preparer.quote(c) for c in key)
+    return f" ON CONFLICT ({conflict}) {action}"
+
+
+def _arrays(parameters: list[tuple[Any, ...]], width: int) -> tuple[list[Any], ...]:
+    """Rows of values as one list per column."""
+    return tuple(map(list, zip(*parameters, strict=True))) if parameters else ([],) * width
 
 
 @cache
 def _insert_new_sql(
     dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[str, ...]
 ) -> str:
-    conflict = ", ".join(dialect.identifier_preparer.quote(c) for c in key)
-    return f"{_insert_sql(dialect, table, names)} ON CONFLICT ({conflict}) DO NOTHING"
-
-
-@cache
-def _adding(dialect_name: str, table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> Any:
-    measures = [c for c in names if c not in key]
-    if dialect_name == "postgresql":
-        pg = postgresql.insert(table)
-        return pg.on_conflict_do_update(
-            index_elements=list(key), set_={m: table.c[m] + pg.excluded[m] for m in measures}
-        )
-    raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {dialect_name}")
+    return _insert_sql(dialect, table, names) + _on_conflict(dialect, key, "DO NOTHING")
 
 
 def add_many(
@@ -189,19 +244,44 @@ def add_many(
     added to it (``INSERT … ON CONFLICT (key) DO UPDATE SET m = m + excluded.m``)."""
     if not rows:
         return
-    if connection.dialect.name != "sqlite":
-        statement = _adding(connection.dialect.name, table, key, tuple(rows[0]))
-        connection.execute(statement, list(rows))
-        return
+    if connection.dialect.name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {connection.dialect}")
     names, parameters = _parameters(connection, table, rows)
-    connection.exec_driver_sql(_add_sql(connection.dialect, table, key, names), parameters)
+    statement = _add_sql(connection.dialect, table, key, names)
+    if connection.dialect.name == "postgresql":
+        # One statement (a key given twice in it would be refused: the rows are summed first).
+        summed = _summed(parameters, [names.index(c) for c in key])
+        connection.exec_driver_sql(statement, _arrays(summed, len(names)))
+        return
+    connection.exec_driver_sql(statement, parameters)
+
+
+def _summed(parameters: list[tuple[Any, ...]], key: list[int]) -> list[tuple[Any, ...]]:
+    """Rows that share a key added into one, in the order each key first comes."""
+    by_key: dict[tuple[Any, ...], list[Any]] = {}
+    for row in parameters:
+        k = tuple(row[i] for i in key)
+        held = by_key.get(k)
+        if held is None:
+            by_key[k] = list(row)
+        else:
+            for i, value in enumerate(row):
+                if i not in key:
+                    held[i] += value
+    return [tuple(row) for row in by_key.values()]
 
 
 @cache
 def _add_sql(dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> str:
     quote = dialect.identifier_preparer.quote
     added = ", ".join(
-        f"{quote(c)} = {quote(c)} + excluded.{quote(c)}" for c in names if c not in key
+        f"{quote(c)} = {quote(table.name)}.{quote(c)} + excluded.{quote(c)}"
+        for c in names
+        if c not in key
     )
-    conflict = ", ".join(quote(c) for c in key)
-    return f"{_insert_sql(dialect, table, names)} ON CONFLICT ({conflict}) DO UPDATE SET {added}"
+    insert = (
+        _from_arrays_sql(dialect, table, names)
+        if dialect.name == "postgresql"
+        else _insert_sql(dialect, table, names)
+    )
+    return insert + _on_conflict(dialect, key, f"DO UPDATE SET {added}")
