@@ -153,29 +153,39 @@ def _plain_insert_of_everything(
             tables[model] = [r for r in tables[model] if tuple(r[k] for k in key) not in there]
         known = set(session.scalars(select(RoutingExplanation.id)))
         explanations = [r for r in explanations if r["id"] not in known]
-    # Each batch's rows are picked out before the clock starts: only the inserts are timed.
+    # Each batch's rows are picked out before the clock starts (one pass over each table, by
+    # the batch its incident is in): only the inserts are timed.
     ids = [row["id"] for row in tables[Incident]]
-    batches = [set(ids[start : start + BATCH]) for start in range(0, len(ids), BATCH)]
+    batch_of = {incident_id: n // BATCH for n, incident_id in enumerate(ids)}
+    count = -(-len(ids) // BATCH)
+    rows_of: dict[Any, list[list[dict[str, Any]]]] = {}
+    for model in WRITTEN:
+        key = "id" if model is Incident else "incident_id"
+        split: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        for row in tables[model]:
+            split[batch_of[row[key]]].append(row)
+        rows_of[model] = split
     # An explanation is written with the first batch whose decisions give it (as the import
     # wrote it), before those decisions.
     first_given: dict[int, int] = {}
-    for number, wanted in enumerate(batches):
-        for decision in tables[RoutingDecision]:
-            if decision["incident_id"] in wanted:
-                first_given.setdefault(decision["explanation_id"], number)
+    for number, decisions in enumerate(rows_of[RoutingDecision]):
+        for decision in decisions:
+            first_given.setdefault(decision["explanation_id"], number)
+    given: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    for row in explanations:
+        if row["id"] in first_given:
+            given[first_given[row["id"]]].append(row)
     work: list[list[tuple[Table, list[dict[str, Any]]]]] = []
-    for number, wanted in enumerate(batches):
+    for number in range(count):
         batch = []
         for model in WRITTEN:
             if model is RoutingDecision:
-                given = [r for r in explanations if first_given.get(r["id"]) == number]
-                batch.append((_table(RoutingExplanation), given))
-            key = "id" if model is Incident else "incident_id"
-            batch.append((_table(model), [r for r in tables[model] if r[key] in wanted]))
+                batch.append((_table(RoutingExplanation), given[number]))
+            batch.append((_table(model), rows_of[model][number]))
         for model in ROLLUPS:
             rows = tables[model]
-            low = number * len(rows) // len(batches)
-            high = (number + 1) * len(rows) // len(batches)
+            low = number * len(rows) // count
+            high = (number + 1) * len(rows) // count
             batch.append((_table(model), rows[low:high]))
         work.append(batch)
     started = time.perf_counter()

@@ -20,6 +20,7 @@ from pingan.analytics.api import router as analytics_router
 from pingan.area.api import router as area_router
 from pingan.config import Settings
 from pingan.db.engine import make_engine
+from pingan.db.failure import database_message
 from pingan.db.session import make_sessionmaker
 from pingan.errors import (
     Conflict,
@@ -145,7 +146,7 @@ def create_app(
         # — so the client should send the same request again: with its Idempotency-Key a retry
         # records nothing twice and finds what did go in. The operator sees the database's own
         # message in the log; the client, never the statement or its values.
-        log.error("数据库不可用：%s", exc.orig)
+        log.error("数据库不可用：%s", database_message(exc))
         return JSONResponse(
             {"error": "DatabaseUnavailable", "message": DATABASE_UNAVAILABLE},
             status_code=503,

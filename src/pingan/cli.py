@@ -775,6 +775,8 @@ def _city_codes() -> Any:
 def main() -> None:
     from sqlalchemy.exc import DatabaseError, OperationalError
 
+    from pingan.db.failure import database_message
+
     try:
         app()
     except (OperationalError, DatabaseError) as exc:
@@ -785,7 +787,7 @@ def main() -> None:
             raise
         console.print(
             f"[red]错误：[/red]数据库无法使用（{escape(_database_shown())}）："
-            f"{escape(str(exc.orig).strip())}；请检查 PINGAN_DATABASE_URL 与数据库是否在运行",
+            f"{escape(database_message(exc))}；请检查 PINGAN_DATABASE_URL 与数据库是否在运行",
             soft_wrap=True,
         )
         raise SystemExit(1) from None

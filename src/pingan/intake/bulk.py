@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pingan.db.failure import database_message
 from pingan.db.session import session_scope
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
@@ -81,7 +82,7 @@ def _cause(error: Exception) -> str:
     """What stopped an import, for the user: the database's own message, without the statement
     and its values (a row's text, a caller's phone) that SQLAlchemy's message carries."""
     if isinstance(error, OperationalError):
-        return f"数据库出错：{str(error.orig).strip() or type(error.orig).__name__}"
+        return f"数据库出错：{database_message(error)}"
     return "研判进程意外退出"
 
 
