@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from pingan.analytics.models import RollupCountyDaily
-from pingan.db.bulk import JsonObject, add_many, insert_many
+from pingan.db.bulk import JsonObject, add_many, insert_many, insert_new
 from pingan.incident.models import Incident, RoutingDecision, RoutingExplanation
 
 NOW = dt.datetime(2026, 5, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
@@ -182,3 +182,25 @@ def test_counters_are_added_to_including_a_key_given_twice(session: Session) -> 
         .order_by(RollupCountyDaily.county_code)
     ).all()
     assert [tuple(r) for r in stored] == [("330602", 5, 1), ("330603", 5, 1)]
+
+
+def test_rows_kept_once_leave_the_stored_one_as_it_is(session: Session) -> None:
+    table = cast(Table, RoutingExplanation.__table__)
+    connection = session.connection()
+    first = {"rule": "先到", "steps": ['含"引号"与\\斜杠']}
+    insert_new(connection, table, ("digest",), [{"digest": "e" * 64, "trace": first}])
+    insert_new(
+        connection,
+        table,
+        ("digest",),
+        [
+            {"digest": "e" * 64, "trace": {"rule": "后到"}},
+            {"digest": "f" * 64, "trace": JsonObject({"rule": "新"}, '{"rule":"新"}')},
+        ],
+    )
+    stored = session.execute(
+        select(RoutingExplanation.digest, RoutingExplanation.trace)
+        .where(RoutingExplanation.digest.in_(["e" * 64, "f" * 64]))
+        .order_by(RoutingExplanation.digest)
+    ).all()
+    assert [tuple(r) for r in stored] == [("e" * 64, first), ("f" * 64, {"rule": "新"})]

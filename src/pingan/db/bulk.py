@@ -4,13 +4,14 @@ SQLAlchemy's ``execute(insert(table), rows)`` prepares every row's parameters th
 compiled statement (keys, defaults, type processing) — on SQLite that costs more than the
 insert itself. :func:`insert_many` converts values with the same type processors (so what is
 stored is identical: UTC datetimes, JSON) and hands the tuples straight to the driver's
-``executemany``; on PostgreSQL they go in one ``COPY … FROM STDIN`` (psycopg's, in C), the
-server's own bulk load, instead of a statement per row.
+``executemany``; on PostgreSQL they go in one ``COPY … FROM STDIN`` (psycopg's), the server's
+own bulk load, instead of a statement per row.
 Times (``UtcDateTime``) on SQLite are written by one direct conversion (the text SQLAlchemy's
 DATETIME writes, checked by the tests) instead of two chained processors, and a JSON value or a
 time that several rows share (the same routing trace, the moment of a batch) is converted once.
 :func:`add_many` is the same for counters (``INSERT … ON CONFLICT DO UPDATE SET m = m +
-excluded.m``: the rollups).
+excluded.m``: the rollups) and :func:`insert_new` for rows kept once (``ON CONFLICT DO
+NOTHING``); on PostgreSQL each is one ``INSERT … SELECT FROM unnest(…)`` of column arrays.
 Rows written this way bypass the ORM: a caller that inserts incident events must count them
 into the rollups itself (``analytics.rollups.apply_events``).
 """
@@ -245,7 +246,9 @@ def add_many(
     if not rows:
         return
     if connection.dialect.name not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"counters need SQLite or PostgreSQL, not {connection.dialect}")
+        raise NotImplementedError(
+            f"counters need SQLite or PostgreSQL, not {connection.dialect.name}"
+        )
     names, parameters = _parameters(connection, table, rows)
     statement = _add_sql(connection.dialect, table, key, names)
     if connection.dialect.name == "postgresql":
