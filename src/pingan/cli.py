@@ -779,10 +779,11 @@ def main() -> None:
 
     try:
         app()
-    except (OperationalError, DatabaseError) as exc:
+    except DatabaseError as exc:
         # The database out of reach or unusable (the server down, a wrong address, a file that
         # is no database): say so, and where Pingan looked, instead of a traceback. Any other
-        # database error (a constraint, bad data) is a fault in Pingan and keeps its traceback.
+        # database error (a constraint, bad data: a subclass) is a fault in Pingan and keeps
+        # its traceback.
         if type(exc) not in (OperationalError, DatabaseError):
             raise
         console.print(
