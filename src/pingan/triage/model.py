@@ -1,4 +1,4 @@
-"""Linear text classifiers over character n-grams, run with numpy only.
+"""Linear text classifiers over character n-grams, run with numpy and scipy's sparse matrices.
 
 A model is a vocabulary of n-grams, an idf weight per n-gram, a weight matrix (n-grams × classes),
 a bias per class, a temperature for the softmax and an isotonic map from the top probability to
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_array
 
 from pingan.triage.text import normalise, readable_feature
 
@@ -40,8 +41,6 @@ SPACE = ord(" ")
 # One text up to this many characters has its n-grams looked up in a dictionary (fewer array
 # calls); longer texts and batches are looked up as arrays.  Both give the same ids.
 SHORT_TEXT = 32
-# Feature rows × classes worked on at once when scoring a batch (about 256 kB of float32).
-_CHUNK_VALUES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -221,7 +220,9 @@ class NgramIndex:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         pairs = np.concatenate(rows) * self.size + np.concatenate(found)
-        pairs.sort()
+        # Runs already sorted by row: the stable sort (timsort) uses them, more than twice as
+        # fast here as the default quicksort, and the same result for plain integers.
+        pairs.sort(kind="stable")
         if len(pairs):
             pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         return pairs // self.size, pairs % self.size
@@ -298,32 +299,15 @@ class LinearTextModel:
     def batch_logits(self, batch: FeatureBatch) -> FloatArray:
         """Raw class scores, one row per text.
 
-        The weighted rows of a text's features are added up in order, text by text; texts are
-        taken a few at a time so that their rows stay in the processor's cache.
+        The batch is a sparse matrix (texts × n-grams) multiplied by the weights: scipy adds
+        each text's weighted rows in order, text by text, without gathering them first, so a
+        text's scores do not depend on the other texts in the batch.
         """
-        if batch.values.dtype != self.weights.dtype:
-            gathered = np.take(self.weights, batch.ids, axis=0) * batch.values[:, None]
-            summed: FloatArray = _segment_sums(gathered, batch.bounds) + self.bias
-            return summed
-        bounds = batch.bounds
-        width = self.weights.shape[1]
-        rows_at_once = max(1, _CHUNK_VALUES // max(1, width))
-        if len(bounds) == 2 or bounds[-1] <= rows_at_once:  # one text, or a few short ones
-            gathered = np.take(self.weights, batch.ids, axis=0)
-            np.multiply(gathered, batch.values[:, None], out=gathered)
-            at_once: FloatArray = _segment_sums(gathered, bounds)
-            at_once += self.bias
-            return at_once
-        result: FloatArray = np.empty((len(bounds) - 1, width), dtype=self.weights.dtype)
-        cuts = _chunk_cuts(bounds, rows_at_once)
-        largest = int(np.max(bounds[cuts[1:]] - bounds[cuts[:-1]], initial=0))
-        buffer = np.empty((largest, width), dtype=self.weights.dtype)
-        for first, last in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-            low, high = int(bounds[first]), int(bounds[last])
-            gathered = buffer[: high - low]
-            np.take(self.weights, batch.ids[low:high], axis=0, out=gathered, mode="clip")
-            np.multiply(gathered, batch.values[low:high, None], out=gathered)
-            result[first:last] = _segment_sums(gathered, bounds[first : last + 1] - low)
+        features = csr_array(
+            (batch.values, batch.ids, batch.bounds),
+            shape=(len(batch.bounds) - 1, self.weights.shape[0]),
+        )
+        result: FloatArray = features @ self.weights
         result += self.bias
         return result
 
@@ -417,15 +401,6 @@ class FeatureBatch:
     ids: IntArray
     values: FloatArray
     bounds: IntArray
-
-
-def _chunk_cuts(bounds: IntArray, size: int) -> IntArray:
-    """Row numbers that cut the rows of ``bounds`` into runs of about ``size`` values (more
-    when one row alone has more): 0, …, the number of rows."""
-    rows = len(bounds) - 1
-    starts = np.searchsorted(bounds, np.arange(0, int(bounds[-1]), size), side="right") - 1
-    cuts: IntArray = np.unique(np.concatenate((starts, [0, rows])))
-    return cuts
 
 
 def _segment_sums(values: npt.NDArray[Any], bounds: IntArray) -> npt.NDArray[Any]:

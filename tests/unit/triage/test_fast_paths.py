@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pingan.triage import model as model_module
 from pingan.triage import rules
 from pingan.triage.decide import default_model
 from pingan.triage.model import KeyTable, LinearTextModel
@@ -67,17 +66,19 @@ def test_one_text_alone_has_the_features_it_has_in_a_batch() -> None:
 # --- scores ------------------------------------------------------------------------------------
 
 
-def test_scores_of_a_batch_taken_in_small_pieces_are_those_of_each_text_alone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_scores_of_a_batch_are_those_of_each_text_alone_and_the_weighted_sum() -> None:
     model: LinearTextModel = default_model().code
     texts = [normalise(t) for t in corpus_texts(120)] + ["", "龘龘龘"]  # last two: no features
     random.Random(4).shuffle(texts)
-    monkeypatch.setattr(model_module, "_CHUNK_VALUES", 4096)  # about 40 feature rows at a time
     together = model.batch_logits(model.featurise(texts))
+    assert together.shape == (len(texts), len(model.classes))
     for text, row in zip(texts, together, strict=True):
-        alone = model.batch_logits(model.featurise([text]))[0]
+        batch = model.featurise([text])
+        alone = model.batch_logits(batch)[0]
         assert np.array_equal(row, alone), text
+        # What the scores mean: the bias plus each feature's value times its weight row.
+        expected = model.bias + (batch.values[:, None] * model.weights[batch.ids]).sum(axis=0)
+        assert np.allclose(alone, expected, atol=1e-5), text
 
 
 # --- normalisation -----------------------------------------------------------------------------
