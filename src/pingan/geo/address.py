@@ -275,7 +275,7 @@ class _Hypothesis:
 
 def _is_common_word(form: str) -> bool:
     return form in _COMMON_WORDS or (
-        len(form) == 2 and all(char in _GENERIC_CHARACTERS for char in form)
+        len(form) == 2 and form[0] in _GENERIC_CHARACTERS and form[1] in _GENERIC_CHARACTERS
     )
 
 
@@ -388,7 +388,7 @@ class Gazetteer:
         for record in records:
             if record.level not in _FULL_WEIGHT:
                 continue
-            forms = short_forms(record.name, record.level)
+            forms = self.tree.forms(record.code)
             shown = display_name(record.name, record.level)
             for position, form in enumerate(forms):
                 # A village committee title and the village name are both "full" names.

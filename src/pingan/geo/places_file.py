@@ -151,6 +151,7 @@ class PlaceTree:
         self._children: dict[str, list[PlaceRecord]] = defaultdict(list)
         self._full_names: dict[str, list[PlaceRecord]] = defaultdict(list)
         self._short_names: dict[str, list[PlaceRecord]] = defaultdict(list)
+        self._forms: dict[str, tuple[str, ...]] = {}
         for record in sorted(records, key=lambda r: r.code):
             if record.level not in LEVELS:
                 raise ValueError(f"{record.code}: unknown level {record.level!r}")
@@ -159,7 +160,7 @@ class PlaceTree:
                 self._by_nbs_code[record.nbs_code] = record
             if record.parent_code:
                 self._children[record.parent_code].append(record)
-            forms = short_forms(record.name, record.level)
+            forms = self._forms[record.code] = tuple(short_forms(record.name, record.level))
             self._full_names[forms[0]].append(record)
             for form in forms[1:]:
                 self._short_names[form].append(record)
@@ -179,6 +180,10 @@ class PlaceTree:
 
     def get_or_none(self, code: str) -> PlaceRecord | None:
         return self._by_code.get(code)
+
+    def forms(self, code: str) -> tuple[str, ...]:
+        """``short_forms`` of the division's name, made once when the tree was built."""
+        return self._forms[code]
 
     def get_by_nbs_code(self, code: str) -> PlaceRecord | None:
         """The division whose NBS 2023 code is ``code``.
