@@ -20,7 +20,6 @@ import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -38,10 +37,9 @@ from pingan.incident.lifecycle import TRANSITIONS, Snapshot
 from pingan.incident.models import Incident
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.incident.timers import DONE_STATES, ENGINE_ACTOR, escalation_payload, missed
-from pingan.intake.ahead import TriageAhead
+from pingan.intake.ahead import Answer, TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.routing.engine import Decision, UnitRef
-from pingan.triage import Triage
 from pingan.triage.decide import warm_up
 from pingan.user.scope import Actor
 
@@ -367,9 +365,9 @@ def build_year(
         progress(len(done))
     summary = YearSummary()
     Day = dict[str, list[NewIncident]]
-    pending: list[tuple[Day, dict[str, Future[list[Triage]] | None]]] = []
+    pending: list[tuple[Day, dict[str, Answer | None]]] = []
 
-    def write(day: Day, triaged: dict[str, Future[list[Triage]] | None]) -> None:
+    def write(day: Day, triaged: dict[str, Answer | None]) -> None:
         with session_scope(factory) as session:
             for county, items in sorted(day.items()):
                 future = triaged.get(county)

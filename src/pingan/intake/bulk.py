@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pingan.db.failure import database_message
 from pingan.db.session import session_scope
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
-from pingan.intake.ahead import TriageAhead
+from pingan.intake.ahead import Answer, TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.interrupt import held_interrupt
 from pingan.intake.mapping import SourceMapping
@@ -193,7 +192,7 @@ def import_incidents(
     home = actor.home_place(default_place)
     # Each batch with its triage (when a worker does it) and how many rows of the file had been
     # read when it was formed: progress counts rows done, rejected ones included.
-    pending: deque[tuple[Batch, Future[list[Triage]] | None, int]] = deque()
+    pending: deque[tuple[Batch, Answer | None, int]] = deque()
     done = 0
 
     def write_oldest() -> None:
