@@ -11,13 +11,14 @@ inherit), else spawned.
 
 A worker that dies (the OOM killer, a SIGKILL) makes the waiting batch fail at once with
 ``BrokenProcessPool``; nothing here can wait for it for ever. That is why the workers are ours
-rather than a ``ProcessPoolExecutor``'s: killed while it was sending an answer larger than a pipe
-holds, a pool's worker left the pool reading the rest of it for ever (its manager thread keeps
-the answers pipe open for writing, so it never sees the end). Each worker here has a pipe of
-its own each way and this process keeps only its ends of them: a worker gone leaves no writer
-of its answers, so a half-sent answer ends in end-of-file, and no reader of its requests, so
-sending to it fails instead of waiting. Requests go out through a thread per worker, so that
-queuing a batch never waits for a worker that is still busy with the one before.
+rather than a ``ProcessPoolExecutor``'s: killed partway through sending an answer (one of more
+than 16 KB goes in two writes, its length then the rest; a batch's triage is larger), a pool's
+worker left the pool reading the rest of it for ever (its manager thread keeps the answers pipe
+open for writing, so it never sees the end). Each worker here has a pipe of its own each way
+and this process keeps only its ends of them: a worker gone leaves no writer of its answers, so
+a half-sent answer ends in end-of-file, and no reader of its requests, so sending to it fails
+instead of waiting. Requests go out through a thread per worker, so that queuing a batch never
+waits for a worker that is still busy with the one before.
 """
 
 from __future__ import annotations
