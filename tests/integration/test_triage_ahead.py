@@ -9,8 +9,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 import pytest
 
@@ -35,13 +36,24 @@ def _fails(*_: object) -> list[str]:
     raise ValueError("研判失败")
 
 
-@pytest.fixture
-def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[ahead._Worker]:
-    monkeypatch.setattr(ahead, "triage_for_recording", _echo)
+@contextmanager
+def _running(
+    monkeypatch: pytest.MonkeyPatch, triage: Callable[..., list[str]]
+) -> Iterator[ahead._Worker]:
+    """A forked worker whose triage is ``triage``, stopped afterwards."""
+    monkeypatch.setattr(ahead, "triage_for_recording", triage)
     one = ahead._Worker(FORK, load=False)
     one.start_sending()
-    yield one
-    one.stop()
+    try:
+        yield one
+    finally:
+        one.stop()
+
+
+@pytest.fixture
+def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[ahead._Worker]:
+    with _running(monkeypatch, _echo) as one:
+        yield one
 
 
 def _request(*texts: str, home: str = "330602") -> ahead.Request:
@@ -74,23 +86,14 @@ def test_answers_come_back_for_their_own_batches_in_any_order(worker: ahead._Wor
 def test_an_error_in_the_worker_is_raised_where_the_answer_is_wanted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ahead, "triage_for_recording", _fails)
-    one = ahead._Worker(FORK, load=False)
-    one.start_sending()
-    try:
-        with pytest.raises(ValueError, match="研判失败"):
-            one.submit(_request("有人打架")).result()
-    finally:
-        one.stop()
+    with _running(monkeypatch, _fails) as one, pytest.raises(ValueError, match="研判失败"):
+        one.submit(_request("有人打架")).result()
 
 
 def test_a_worker_killed_while_sending_its_answer_is_reported_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ahead, "triage_for_recording", _huge)
-    one = ahead._Worker(FORK, load=False)
-    one.start_sending()
-    try:
+    with _running(monkeypatch, _huge) as one:
         answer = one.submit(_request("有人打架"))
         # The first bytes of the answer are there: the worker is blocked halfway through it.
         assert one._answers.poll(30)
@@ -101,8 +104,6 @@ def test_a_worker_killed_while_sending_its_answer_is_reported_at_once(
         assert time.monotonic() - started < 10
         with pytest.raises(BrokenProcessPool):  # and nothing more is sent to it
             one.submit(_request("又一起"))
-    finally:
-        one.stop()
     assert not one.process.is_alive()
 
 
@@ -119,12 +120,9 @@ def test_a_worker_killed_while_idle_is_reported_when_its_answer_is_wanted(
 def test_stopping_with_answers_still_owed_ends_the_worker_without_waiting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ahead, "triage_for_recording", _huge)
-    one = ahead._Worker(FORK, load=False)
-    one.start_sending()
-    one.submit(_request("有人打架"))
-    assert one._answers.poll(30)  # it is blocked sending an answer nobody reads
-    started = time.monotonic()
-    one.stop()
-    assert time.monotonic() - started < 10
+    with _running(monkeypatch, _huge) as one:
+        one.submit(_request("有人打架"))
+        assert one._answers.poll(30)  # it is blocked sending an answer nobody reads
+        started = time.monotonic()
+    assert time.monotonic() - started < 10  # _running stopped it
     assert not one.process.is_alive()
