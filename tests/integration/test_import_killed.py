@@ -142,12 +142,16 @@ def _stopped_partway(
     env = {**os.environ, "PINGAN_DATABASE_URL": url, "PINGAN_DATA_DIR": str(tmp_path)}
     engine = make_engine(url)
     factory = sessionmaker(bind=engine)
+    process: subprocess.Popen[bytes] | None = None
     try:
         source = _ready(env, tmp_path)
         process = _import(env, source, workers=1)
         _stop_partway(factory, process, lambda: stop(process))
         yield _Running(env, source, factory, process)
     finally:
+        if process is not None and process.poll() is None:  # a failed test leaves none behind
+            process.kill()
+            process.wait()
         engine.dispose()
 
 
