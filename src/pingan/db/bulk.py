@@ -198,16 +198,14 @@ def insert_new(
     (``INSERT … ON CONFLICT (key) DO NOTHING``)."""
     if not rows:
         return
+    if connection.dialect.name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"needs SQLite or PostgreSQL, not {connection.dialect.name}")
     names, parameters = _parameters(connection, table, rows)
+    statement = _insert_new_sql(connection.dialect, table, key, names)
     if connection.dialect.name == "postgresql":
-        statement = _from_arrays_sql(connection.dialect, table, names) + _on_conflict(
-            connection.dialect, key, "DO NOTHING"
-        )
         connection.exec_driver_sql(statement, _arrays(parameters, len(names)))
         return
-    if connection.dialect.name != "sqlite":
-        raise NotImplementedError(f"needs SQLite or PostgreSQL, not {connection.dialect.name}")
-    connection.exec_driver_sql(_insert_new_sql(connection.dialect, table, key, names), parameters)
+    connection.exec_driver_sql(statement, parameters)
 
 
 @cache
@@ -231,11 +229,18 @@ def _arrays(parameters: list[tuple[Any, ...]], width: int) -> tuple[list[Any], .
     return tuple(map(list, zip(*parameters, strict=True))) if parameters else ([],) * width
 
 
+def _inserting(dialect: Dialect, table: Table, names: tuple[str, ...]) -> str:
+    """The insert an upsert starts with: from column arrays on PostgreSQL, else row by row."""
+    if dialect.name == "postgresql":
+        return _from_arrays_sql(dialect, table, names)
+    return _insert_sql(dialect, table, names)
+
+
 @cache
 def _insert_new_sql(
     dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[str, ...]
 ) -> str:
-    return _insert_sql(dialect, table, names) + _on_conflict(dialect, key, "DO NOTHING")
+    return _inserting(dialect, table, names) + _on_conflict(dialect, key, "DO NOTHING")
 
 
 def add_many(
@@ -262,15 +267,15 @@ def add_many(
 def _summed(parameters: list[tuple[Any, ...]], key: list[int]) -> list[tuple[Any, ...]]:
     """Rows that share a key added into one, in the order each key first comes."""
     by_key: dict[tuple[Any, ...], list[Any]] = {}
+    measures = [i for i in range(len(parameters[0]) if parameters else 0) if i not in key]
     for row in parameters:
         k = tuple(row[i] for i in key)
         held = by_key.get(k)
         if held is None:
             by_key[k] = list(row)
         else:
-            for i, value in enumerate(row):
-                if i not in key:
-                    held[i] += value
+            for i in measures:
+                held[i] += row[i]
     return [tuple(row) for row in by_key.values()]
 
 
@@ -282,9 +287,4 @@ def _add_sql(dialect: Dialect, table: Table, key: tuple[str, ...], names: tuple[
         for c in names
         if c not in key
     )
-    insert = (
-        _from_arrays_sql(dialect, table, names)
-        if dialect.name == "postgresql"
-        else _insert_sql(dialect, table, names)
-    )
-    return insert + _on_conflict(dialect, key, f"DO UPDATE SET {added}")
+    return _inserting(dialect, table, names) + _on_conflict(dialect, key, f"DO UPDATE SET {added}")
