@@ -27,7 +27,7 @@ from pingan.db.failure import database_message
 from pingan.db.session import session_scope
 from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
-from pingan.intake.ahead import Answer, TriageAhead
+from pingan.intake.ahead import GONE, Answer, TriageAhead
 from pingan.intake.collection import collected_between_batches
 from pingan.intake.interrupt import held_interrupt
 from pingan.intake.mapping import SourceMapping
@@ -82,7 +82,7 @@ def _cause(error: Exception) -> str:
     and its values (a row's text, a caller's phone) that SQLAlchemy's message carries."""
     if isinstance(error, OperationalError):
         return f"数据库出错：{database_message(error)}"
-    return "研判进程意外退出"
+    return GONE
 
 
 # (row number, the incident it describes, the row as read)
