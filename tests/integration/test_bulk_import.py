@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import multiprocessing
+import threading
 import tracemalloc
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import pytest
@@ -89,9 +92,17 @@ def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
     assert gc.isenabled()  # collection is paused only while an import runs
 
 
+@pytest.mark.parametrize("another_thread", [False, True], ids=["forked", "spawned"])
 def test_a_triage_worker_process_gives_the_same_incidents(
-    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+    session_factory: sessionmaker[Session],
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    another_thread: bool,
 ) -> None:
+    """Forked from this process when it runs no other thread, else spawned (a fresh
+    interpreter that loads the shipped model itself): either way, the incidents of an inline
+    import."""
     lines = ["external_id,channel,reported_at,text,address"]
     texts = (
         "电动车被盗价值两千元",
@@ -103,9 +114,25 @@ def test_a_triage_worker_process_gives_the_same_incidents(
         lines.append(f"W-{n},110,2024-05-01 08:{n:02d}:00,{texts[n % 4]},新昌县南明街道")
     path = tmp_path / "export.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    summary = import_incidents(
-        session_factory, path, actor=SYSTEM, mapping=SourceMapping(), batch_size=7, workers=1
-    )
+    started: list[str] = []
+    get_context = multiprocessing.get_context
+
+    def noted(method: str | None = None) -> BaseContext:
+        started.append(str(method))
+        return get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", noted)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    if another_thread:
+        other.start()
+    try:
+        summary = import_incidents(
+            session_factory, path, actor=SYSTEM, mapping=SourceMapping(), batch_size=7, workers=1
+        )
+    finally:
+        release.set()
+    assert started == ["spawn" if another_thread else "fork"]
     assert summary.imported == 40 and not summary.rejected
     ahead = {
         i.external_id: (i.initial_code, i.place_code, i.urgency)
