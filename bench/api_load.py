@@ -34,7 +34,8 @@ from pingan.geo.places_file import load_places
 SECONDS = float(os.environ.get("PINGAN_BENCH_API_SECONDS", "20"))
 CLIENTS = int(os.environ.get("PINGAN_BENCH_API_CLIENTS", "16"))
 REPEATS = int(os.environ.get("PINGAN_BENCH_API_REPEATS", "3"))
-WORKERS = 2
+# The target is for two workers; other counts show how a deployment should size them.
+WORKERS = int(os.environ.get("PINGAN_BENCH_API_WORKERS", "2"))
 CORPUS = Path(__file__).resolve().parents[1] / "src" / "pingan" / "data" / "triage" / "corpus"
 TOWNS = ("南明街道", "羽林街道", "七星街道", "大市聚镇", "儒岙镇", "澄潭街道")
 
