@@ -1,4 +1,5 @@
-"""API intake under load: concurrent clients on loopback against ``pingan serve --workers 2``.
+"""API intake under load: concurrent clients on loopback against ``pingan serve --workers 2``
+(``PINGAN_BENCH_API_WORKERS`` sets another count).
 
 Each client posts incidents (real corpus texts, addresses in 绍兴) with an Idempotency-Key for a
 fixed time; the figures are the sustained rate of acknowledged incidents, latency percentiles and
