@@ -1,9 +1,11 @@
-"""Run every benchmark: ``python -m bench [name ...]``."""
+"""Run every benchmark: ``python -m bench [name ...]``; ``python -m bench.compare REV name``
+compares this checkout with another commit."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -21,7 +23,8 @@ BENCHMARKS = (
     "first_view",
     "demo",
 )
-RESULTS = Path(__file__).parent / "results"
+# Where the JSON goes; ``bench.compare`` points each run elsewhere so as not to overwrite these.
+RESULTS = Path(os.environ.get("PINGAN_BENCH_RESULTS") or Path(__file__).parent / "results")
 
 
 def main(names: list[str]) -> None:
