@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.durability import drop_databases
+
 BENCHMARKS = (
     "triage",
     "address",
@@ -32,7 +34,10 @@ def main(names: list[str]) -> None:
     for name in names or BENCHMARKS:
         module = importlib.import_module(f"bench.{name}")
         started = time.perf_counter()
-        figures = module.run()
+        try:
+            figures = module.run()
+        finally:
+            drop_databases()
         figures["_machine"] = {
             "python": platform.python_version(),
             "platform": platform.platform(),

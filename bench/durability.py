@@ -29,7 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from pingan.area.actions import load_divisions
 from pingan.db.engine import make_engine
 from pingan.db.migrate import upgrade
-from pingan.db.scratch import create_database
+from pingan.db.scratch import create_database, drop_database
 from pingan.db.session import session_scope
 from pingan.geo.places_file import load_places
 from pingan.incident.history import events_of, verify_history
@@ -161,10 +161,28 @@ def run_backend(url: str, trials: int, seed: int = 11) -> dict[str, Any]:
     return totals
 
 
+# The PostgreSQL databases made by ``_pg_url`` since the last ``drop_databases``.
+_MADE: list[str] = []
+
+
 def _pg_url(name: str) -> str | None:
-    """A fresh PostgreSQL database when ``PINGAN_TEST_DATABASE_URL`` names a server."""
+    """A fresh PostgreSQL database when ``PINGAN_TEST_DATABASE_URL`` names a server (dropped
+    again by ``drop_databases`` once the benchmark is done)."""
     base = os.environ.get("PINGAN_TEST_DATABASE_URL")
-    return create_database(base, name) if base else None
+    if not base:
+        return None
+    url = create_database(base, name)
+    _MADE.append(name)
+    return url
+
+
+def drop_databases() -> None:
+    """Drop the databases the benchmarks made (``python -m bench`` does after each one)."""
+    base = os.environ.get("PINGAN_TEST_DATABASE_URL")
+    while _MADE:
+        name = _MADE.pop()
+        if base:
+            drop_database(base, name)
 
 
 def run(trials: int = 25) -> dict[str, Any]:
