@@ -105,7 +105,11 @@ def create_app(
         )
         session_factory = make_sessionmaker(engine)
     app.state.sessionmaker = session_factory
-    app.state.group_commit = GroupCommit(session_factory, settings.default_place)
+    app.state.group_commit = GroupCommit(
+        session_factory,
+        settings.default_place,
+        gather_seconds=settings.group_commit_wait_ms / 1000,
+    )
     app.state.actors = {}  # user id → (valid until, Actor): see deps.get_actor
     app.state.tokens = VerifiedTokens(settings.resolved_secret_key)
 

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     run_time_limits: bool = Field(
         True, description="Run the time-limit engine (提醒/督办/通报) inside the server."
     )
+    group_commit_wait_ms: float = Field(
+        3.0,
+        ge=0,
+        le=100,
+        description="Under load, how long the API's group commit waits for more requests to "
+        "write together (0: never waits).",
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -4,12 +4,13 @@ and each answer is what that request alone would have got."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
 from pingan.errors import InvalidInput
-from pingan.incident.group_commit import GroupCommit
+from pingan.incident.group_commit import GroupCommit, _Request
 from pingan.incident.schemas import IncidentCreate, IncidentRead
 from pingan.triage import triage
 from pingan.user.actions import create_user
@@ -90,3 +91,67 @@ def test_one_key_sent_at_once_with_two_different_requests_makes_one_and_refuses_
         writer.stop()
     assert not isinstance(made, BaseException) and made[1]
     assert isinstance(refused, InvalidInput) and made[0].number in refused.message
+
+
+class _Recording(GroupCommit):
+    """A group commit whose writes only note each group's size and answer every request."""
+
+    def __init__(self, gather_seconds: float) -> None:
+        super().__init__(cast(sessionmaker[Session], None), None, gather_seconds=gather_seconds)
+        self.sizes: list[int] = []
+
+    def _write(self, batch: list[_Request]) -> None:
+        self.sizes.append(len(batch))
+        for request in batch:
+            request.answer.set_result((cast(IncidentRead, request.item.data), True))
+
+
+def _create(writer: GroupCommit, actor: Actor) -> Any:
+    return writer.create(actor, IncidentCreate(channel="110", description=TEXTS[0]), None)
+
+
+def test_with_one_request_at_a_time_nothing_waits() -> None:
+    writer = _Recording(gather_seconds=60)
+    actor = Actor(id=1, username="t", role="call_taker")
+
+    async def one_by_one() -> None:
+        for _ in range(3):
+            await asyncio.wait_for(_create(writer, actor), timeout=10)
+
+    try:
+        asyncio.run(one_by_one())  # would take three minutes if each waited
+    finally:
+        writer.stop()
+    assert writer.sizes == [1, 1, 1]
+
+
+def test_under_load_a_group_waits_for_the_clients_just_answered() -> None:
+    writer = _Recording(gather_seconds=60)
+    actor = Actor(id=1, username="t", role="call_taker")
+    writer._sizes.append(4)  # the last group held four requests
+
+    async def first_then_three() -> None:
+        first = asyncio.ensure_future(_create(writer, actor))
+        await asyncio.sleep(0.3)  # the other three clients are on their way back
+        await asyncio.wait_for(
+            asyncio.gather(first, *(_create(writer, actor) for _ in range(3))), timeout=30
+        )
+
+    try:
+        asyncio.run(first_then_three())
+    finally:
+        writer.stop()
+    # Written together, as soon as the fourth arrived (not after the whole minute).
+    assert writer.sizes == [4]
+
+
+def test_the_wait_for_more_requests_is_bounded() -> None:
+    writer = _Recording(gather_seconds=0.2)
+    actor = Actor(id=1, username="t", role="call_taker")
+    writer._sizes.append(8)
+
+    try:
+        asyncio.run(asyncio.wait_for(_create(writer, actor), timeout=10))
+    finally:
+        writer.stop()
+    assert writer.sizes == [1]
