@@ -154,7 +154,7 @@ class TimeLimitEngine:
         """Load every open incident's limits from the database (at start, or after a restart)."""
         self.wheel = TimerWheel()
         started = utcnow()
-        with self.factory() as session:
+        with session_scope(self.factory, read_only=True) as session:
             open_incidents = _timed(session, Incident.state.not_in(FINAL_STATES))
             self._load(session, open_incidents)
         self.watermark = started
@@ -164,7 +164,9 @@ class TimeLimitEngine:
         """Pick up incidents created or changed since the last look."""
         since = self.watermark or dt.datetime.min.replace(tzinfo=dt.UTC)
         started = utcnow()
-        with self.factory() as session:
+        # Read-only: a session of its own would begin as a writer (SQLite's BEGIN IMMEDIATE)
+        # and hold every writer up each second for as long as the reading took.
+        with session_scope(self.factory, read_only=True) as session:
             changed = _timed(session, Incident.updated_at >= since)
             self._load(session, changed)
         self.watermark = started
