@@ -468,7 +468,7 @@ def import_incidents_command(
     # figures, for a log where there is no bar.
     timing = {
         "seconds": round(seconds, 2),
-        "rows_per_second": round(summary.total / max(seconds, 1e-6)),
+        "rows_per_second": round(summary.total / max(seconds, 1e-6), 1),
     }
     emit({**summary.as_dict(), **timing, "rejected_rows": summary.reasons(50)})
     if summary.rejected:

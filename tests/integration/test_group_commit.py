@@ -4,7 +4,9 @@ and each answer is what that request alone would have got."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,8 +21,16 @@ from pingan.user.schemas import UserCreate
 from pingan.user.scope import Actor
 from tests.conftest import PASSWORD
 
+T = TypeVar("T")
 XINCHANG, SHENGZHOU = "330624", "330683"
 TEXTS = ("两人在路边争吵后打了起来，一人头部流血", "小区旁工地夜里施工噪音很大，影响休息")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: a browser test earlier in the session may leave
+    an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _call_taker(session: Session, name: str, place: str) -> Actor:
@@ -51,7 +61,7 @@ def test_incidents_posted_together_keep_their_own_users_area_and_triage(
         )
 
     try:
-        answers = asyncio.run(post_all())
+        answers = _run(post_all())
     finally:
         writer.stop()
     (first, made), (second, _), (third, _), (retry, retried) = answers
@@ -86,7 +96,7 @@ def test_one_key_sent_at_once_with_two_different_requests_makes_one_and_refuses_
         )
 
     try:
-        made, refused = asyncio.run(post_both())
+        made, refused = _run(post_both())
     finally:
         writer.stop()
     assert not isinstance(made, BaseException) and made[1]
@@ -119,7 +129,7 @@ def test_with_one_request_at_a_time_nothing_waits() -> None:
             await asyncio.wait_for(_create(writer, actor), timeout=10)
 
     try:
-        asyncio.run(one_by_one())  # would take three minutes if each waited
+        _run(one_by_one())  # would take three minutes if each waited
     finally:
         writer.stop()
     assert writer.sizes == [1, 1, 1]
@@ -138,7 +148,7 @@ def test_under_load_a_group_waits_for_the_clients_just_answered() -> None:
         )
 
     try:
-        asyncio.run(first_then_three())
+        _run(first_then_three())
     finally:
         writer.stop()
     # Written together, as soon as the fourth arrived (not after the whole minute).
@@ -151,7 +161,7 @@ def test_the_wait_for_more_requests_is_bounded() -> None:
     writer._sizes.append(8)
 
     try:
-        asyncio.run(asyncio.wait_for(_create(writer, actor), timeout=10))
+        _run(asyncio.wait_for(_create(writer, actor), timeout=10))
     finally:
         writer.stop()
     assert writer.sizes == [1]

@@ -167,6 +167,41 @@ def test_limits_escalate_once_each_and_survive_a_restart(
     ]
 
 
+def test_a_change_committed_after_the_engine_looked_is_still_watched(
+    session_factory: sessionmaker[Session], shaoxing: Place
+) -> None:
+    engine = TimeLimitEngine(session_factory)
+    engine.rebuild()
+    looked = engine.watermark
+    assert looked is not None
+    with session_scope(session_factory) as session:
+        incident, _ = create_incident(
+            session,
+            actor=SYSTEM,
+            data=IncidentCreate(
+                channel="110",
+                description="有人打架",
+                place_code=shaoxing.code,
+                code="200100",
+                urgency=2,
+                reported_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3),
+            ),
+        )
+        # Its time was taken before the engine looked and its transaction committed after (a
+        # group commit takes its time before it writes).
+        incident.updated_at = looked - dt.timedelta(seconds=2)
+        incident_id, sign_for_due = incident.id, incident.sign_for_due
+    assert sign_for_due is not None
+
+    assert engine.refresh() >= 1
+    # Read again at the next look, unchanged, it is not loaded a second time.
+    assert engine.refresh() == 0
+    fired = engine.fire(sign_for_due + dt.timedelta(seconds=1))
+    assert ("sign_for", "supervise") in {
+        (f.step, f.stage) for f in fired if f.incident_id == incident_id
+    }
+
+
 def test_a_pause_moves_the_limits_later(session: Session, shaoxing: Place) -> None:
     incident, _ = create_incident(
         session,

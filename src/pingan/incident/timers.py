@@ -45,6 +45,7 @@ class Timed(Protocol):
     """What the engine reads of an incident (an ``Incident``, or a row of ``_TIMED_COLUMNS``)."""
 
     id: int
+    updated_at: dt.datetime
     state: str
     paused_at: dt.datetime | None
     reported_at: dt.datetime
@@ -58,6 +59,7 @@ class Timed(Protocol):
 # workers more than the rest of the engine.
 _TIMED_COLUMNS = (
     Incident.id,
+    Incident.updated_at,
     Incident.state,
     Incident.paused_at,
     Incident.reported_at,
@@ -135,11 +137,18 @@ def fired_stages(session: Session, incident_ids: Iterable[int]) -> dict[int, set
     return result
 
 
+# A change is picked up even when its transaction committed this long after the time it
+# recorded: a group commit takes its time before it writes, and a writer may wait for the lock.
+COMMIT_LAG = dt.timedelta(seconds=10)
+
+
 class TimeLimitEngine:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
         self.wheel = TimerWheel()
         self.watermark: dt.datetime | None = None
+        # The incidents read within the last COMMIT_LAG, with the time of the change read.
+        self._loaded: dict[int, dt.datetime] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -157,18 +166,30 @@ class TimeLimitEngine:
         with session_scope(self.factory, read_only=True) as session:
             open_incidents = _timed(session, Incident.state.not_in(FINAL_STATES))
             self._load(session, open_incidents)
+        self._loaded = {
+            i.id: i.updated_at for i in open_incidents if i.updated_at >= started - COMMIT_LAG
+        }
         self.watermark = started
         return len(open_incidents)
 
     def refresh(self) -> int:
-        """Pick up incidents created or changed since the last look."""
-        since = self.watermark or dt.datetime.min.replace(tzinfo=dt.UTC)
+        """Pick up incidents created or changed since the last look, and changes that committed
+        after it with an earlier time (the last ``COMMIT_LAG`` is read again; a change already
+        read is not loaded twice). Returns how many were loaded."""
+        since = (
+            self.watermark - COMMIT_LAG
+            if self.watermark is not None
+            else dt.datetime.min.replace(tzinfo=dt.UTC)
+        )
         started = utcnow()
         # Read-only: a session of its own would begin as a writer (SQLite's BEGIN IMMEDIATE)
         # and hold every writer up each second for as long as the reading took.
         with session_scope(self.factory, read_only=True) as session:
-            changed = _timed(session, Incident.updated_at >= since)
+            read = _timed(session, Incident.updated_at >= since)
+            changed = [i for i in read if self._loaded.get(i.id) != i.updated_at]
             self._load(session, changed)
+        self._loaded = {i: at for i, at in self._loaded.items() if at >= since}
+        self._loaded.update((i.id, i.updated_at) for i in changed)
         self.watermark = started
         return len(changed)
 
