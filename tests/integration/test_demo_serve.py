@@ -52,17 +52,20 @@ def test_the_demo_serves_first_and_fills_in_the_older_days_behind(tmp_path: Path
         stderr=subprocess.STDOUT,
         text=True,
     )
-    today = dt.datetime.now(SHANGHAI).date()
+    now = dt.datetime.now(SHANGHAI)
+    today = now.date()
     window = [today - dt.timedelta(days=n) for n in range(4)]
+    # In a day's first hour, at 1 % of the volume, today may hold no call yet.
+    expected = set(window) if now.hour >= 1 else set(window[1:])
     engine = create_engine(f"sqlite:///{tmp_path}/pingan.db")
     try:
         deadline = time.monotonic() + 240
         _wait_until_serving(port, deadline)
         with Session(engine) as session:  # serving: today is there
-            assert today in built_days(session, window)
+            assert today in built_days(session, window) or today not in expected
         while time.monotonic() < deadline:
             with Session(engine) as session:
-                if built_days(session, window) == set(window):
+                if built_days(session, window) >= expected:
                     break
             time.sleep(1)
         else:

@@ -104,23 +104,28 @@ def test_a_returned_incident_gets_a_new_suggestion_without_the_unit_that_returne
     assert incident.state == "assigned" and verify_history(session, incident) == []
 
 
+def _fight_three_minutes_ago(session: Session, place: Place) -> Incident:
+    """A fight reported three minutes ago: its sign-for limit is already past."""
+    incident, _ = create_incident(
+        session,
+        actor=SYSTEM,
+        data=IncidentCreate(
+            channel="110",
+            description="有人打架",
+            place_code=place.code,
+            code="200100",
+            urgency=2,
+            reported_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3),
+        ),
+    )
+    return incident
+
+
 def test_limits_escalate_once_each_and_survive_a_restart(
     session_factory: sessionmaker[Session], shaoxing: Place
 ) -> None:
-    reported = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
     with session_scope(session_factory) as session:
-        incident, _ = create_incident(
-            session,
-            actor=SYSTEM,
-            data=IncidentCreate(
-                channel="110",
-                description="有人打架",
-                place_code=shaoxing.code,
-                code="200100",
-                urgency=2,
-                reported_at=reported,
-            ),
-        )
+        incident = _fight_three_minutes_ago(session, shaoxing)
         incident_id = incident.id
         sign_for_due = incident.sign_for_due
     assert sign_for_due is not None and sign_for_due < dt.datetime.now(dt.UTC)
@@ -175,18 +180,7 @@ def test_a_change_committed_after_the_engine_looked_is_still_watched(
     looked = engine.watermark
     assert looked is not None
     with session_scope(session_factory) as session:
-        incident, _ = create_incident(
-            session,
-            actor=SYSTEM,
-            data=IncidentCreate(
-                channel="110",
-                description="有人打架",
-                place_code=shaoxing.code,
-                code="200100",
-                urgency=2,
-                reported_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3),
-            ),
-        )
+        incident = _fight_three_minutes_ago(session, shaoxing)
         # Its time was taken before the engine looked and its transaction committed after (a
         # group commit takes its time before it writes).
         incident.updated_at = looked - dt.timedelta(seconds=2)
