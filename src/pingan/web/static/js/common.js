@@ -8,6 +8,11 @@ const Pingan = (() => {
   const vocab = JSON.parse(document.getElementById('vocabulary').textContent);
   const callTypes = new Map(vocab.call_types.map((t) => [t.code, t]));
 
+  /* Forms are sent by script only. Before a page's script has taken its form over, the browser's
+     own submission would put what was typed (a phone, a password) in the address bar and in the
+     server's log, so it never happens. */
+  document.addEventListener('submit', (event) => event.preventDefault(), true);
+
   function token() { return sessionStorage.getItem(TOKEN); }
 
   function toLogin() {

@@ -8,25 +8,8 @@
       document.querySelectorAll('[data-tab-panel]').forEach((p) => { p.hidden = p.dataset.tabPanel !== button.dataset.tab; });
     });
   }
-  const config = await api('/api/public/config');
   const picker = $('#place-picker');
   let chosen = null;
-  async function level(under) {
-    const data = await api('/api/public/places' + (under ? '?under=' + encodeURIComponent(under) : ''));
-    if (!data.items.length) return;
-    const select = el('select', { class: 'place-level' }, el('option', { value: '' }, '请选择'),
-      data.items.map((p) => el('option', { value: p.code }, p.name)));
-    select.addEventListener('change', async () => {
-      while (select.nextSibling) select.nextSibling.remove();
-      chosen = select.value || (select.previousSibling && select.previousSibling.value) || null;
-      if (select.value) await level(select.value);
-    });
-    picker.append(select);
-  }
-  picker.append(el('label', {}, config.default_place
-    ? '所在地区（选填，默认' + config.default_place.name + '）'
-    : '所在地区（必选）'));
-  await level(null);
 
   $('#report-form').addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -68,4 +51,29 @@
       $('#track-error').textContent = error.message;
     }
   });
+
+  async function level(under) {
+    const data = await api('/api/public/places' + (under ? '?under=' + encodeURIComponent(under) : ''));
+    if (!data.items.length) return;
+    const select = el('select', { class: 'place-level' }, el('option', { value: '' }, '请选择'),
+      data.items.map((p) => el('option', { value: p.code }, p.name)));
+    select.addEventListener('change', async () => {
+      while (select.nextSibling) select.nextSibling.remove();
+      chosen = select.value || (select.previousSibling && select.previousSibling.value) || null;
+      if (select.value) await level(select.value);
+    });
+    picker.append(select);
+  }
+  /* The forms work before (and without) the area list: a report then goes to the deployment's
+     own area, and a slow or refused list cannot leave the form to the browser's own submission. */
+  try {
+    const config = await api('/api/public/config');
+    picker.append(el('label', {}, config.default_place
+      ? '所在地区（选填，默认' + config.default_place.name + '）'
+      : '所在地区（必选）'));
+    await level(null);
+  } catch (error) {
+    $('#report-error').textContent = '地区列表暂时无法加载：' + error.message;
+  }
+  document.body.dataset.ready = 'true';
 })();
