@@ -47,6 +47,41 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
 
+    # On SQLite a time is text. SQLAlchemy turns it into a datetime and back through three
+    # Python functions a value (its wrapper, its parser or formatter, the method above, whose
+    # replace() alone costs about 1 µs); each way is one function here, writing the same text
+    # (tests/integration/test_bulk_insert.py). By hand, reading nine columns of 9,000 incidents
+    # (seven of them times) took 112 ms before and 44 ms after.
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return sqlite_text
+        return super().bind_processor(dialect)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name == "sqlite":
+            return sqlite_time
+        return super().result_processor(dialect, coltype)
+
+
+def sqlite_text(value: dt.datetime | None) -> str | None:
+    """What ``UtcDateTime`` stores on SQLite: the UTC time as SQLAlchemy's DATETIME writes it
+    (``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    utc = as_utc(value)
+    return None if utc is None else utc.isoformat(" ", "microseconds")[:26]
+
+
+_parse = dt.datetime.fromisoformat
+
+
+def sqlite_time(value: str | None) -> dt.datetime | None:
+    """A time as SQLite holds it (UTC, no zone), aware."""
+    if value is None:
+        return None
+    if len(value) in (19, 26):  # as SQLAlchemy writes it, or SQLite's CURRENT_TIMESTAMP
+        return _parse(value + "+00:00")
+    parsed = _parse(value)  # written otherwise: with a zone, or a date alone
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)

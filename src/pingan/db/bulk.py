@@ -6,9 +6,8 @@ insert itself. :func:`insert_many` converts values with the same type processors
 stored is identical: UTC datetimes, JSON) and hands the tuples straight to the driver's
 ``executemany``; on PostgreSQL they go in one ``COPY … FROM STDIN`` (psycopg's), the server's
 own bulk load, instead of a statement per row.
-Times (``UtcDateTime``) on SQLite are written by one direct conversion (the text SQLAlchemy's
-DATETIME writes, checked by the tests) instead of two chained processors, and a JSON value or a
-time that several rows share (the same routing trace, the moment of a batch) is converted once.
+A JSON value or a time that several rows share (the same routing trace, the moment of a batch)
+is converted once.
 :func:`add_many` is the same for counters (``INSERT … ON CONFLICT DO UPDATE SET m = m +
 excluded.m``: the rollups) and :func:`insert_new` for rows kept once (``ON CONFLICT DO
 NOTHING``); on PostgreSQL each is one ``INSERT … SELECT FROM unnest(…)`` of column arrays.
@@ -18,7 +17,6 @@ into the rollups itself (``analytics.rollups.apply_events``).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import DBAPIError
 
-from pingan.db.base import UtcDateTime, as_utc
+from pingan.db.base import UtcDateTime
 
 Processor = Callable[[Any], Any] | None
 
@@ -49,16 +47,8 @@ def _value(default: Any) -> Any:
     return default.arg if default.is_scalar else default.arg(None)
 
 
-def _utc_text(value: dt.datetime | None) -> str | None:
-    """What ``UtcDateTime`` stores on SQLite: the UTC time as SQLAlchemy's DATETIME writes it."""
-    utc = as_utc(value)
-    return None if utc is None else utc.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def _processor(table: Table, column: str, dialect: Dialect) -> Processor:
     kind = table.c[column].type
-    if isinstance(kind, UtcDateTime) and dialect.name == "sqlite":
-        return _utc_text
     if isinstance(kind, JSON) and dialect.name == "postgresql":
         # The text itself (what psycopg's Json() wrapper would send), for COPY and arrays:
         # SQLAlchemy's JSON processor (None, JSON.NULL, none_as_null) with the engine's
