@@ -11,8 +11,9 @@ benchmark prints, each pair gives a ratio (this checkout ÷ ``REV``); the median
 is reported beside every run's value: above 1, the figure is higher here. Both sides use this
 checkout's environment (``.venv``), so ``REV`` should need the same packages.
 
-The results go to ``bench/results/compare_<benchmark>.json``; the benchmark's own results file
-is left alone. The benchmark's environment variables (``PINGAN_BENCH_INTAKE_ROWS`` …) apply to
+The results go to ``bench/results/compare_<benchmark>.json`` (or the folder
+``PINGAN_BENCH_RESULTS`` names, as for the benchmarks); the benchmark's own results file is left
+alone. The benchmark's environment variables (``PINGAN_BENCH_INTAKE_ROWS`` …) apply to
 both sides.
 """
 
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(os.environ.get("PINGAN_BENCH_RESULTS") or ROOT / "bench" / "results")
 
 
 def figures(result: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
