@@ -4,9 +4,11 @@ survive a restart."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.area.models import Place
@@ -17,7 +19,7 @@ from pingan.incident.assignment import decide, decisions_of, load_directory
 from pingan.incident.history import events_of, verify_history
 from pingan.incident.models import Incident
 from pingan.incident.schemas import IncidentCreate
-from pingan.incident.timers import TimeLimitEngine
+from pingan.incident.timers import RETRY_AFTER, TimeLimitEngine
 from pingan.taxonomy import call_types
 from pingan.unit.models import Unit
 from pingan.user.scope import SYSTEM
@@ -193,6 +195,34 @@ def test_a_change_committed_after_the_engine_looked_is_still_watched(
     fired = engine.fire(sign_for_due + dt.timedelta(seconds=1))
     assert ("sign_for", "supervise") in {
         (f.step, f.stage) for f in fired if f.incident_id == incident_id
+    }
+
+
+def test_a_stage_whose_writing_failed_is_tried_again_and_its_step_goes_on(
+    session_factory: sessionmaker[Session], shaoxing: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(session_factory) as session:
+        incident = _fight_three_minutes_ago(session, shaoxing)
+        incident_id, sign_for_due = incident.id, incident.sign_for_due
+    assert sign_for_due is not None
+    engine = TimeLimitEngine(session_factory)
+    engine.rebuild()
+    real = engine._escalate
+    broken = {"times": 1}
+
+    def busy_once(session: Session, item: Any) -> Any:
+        if item.incident_id == incident_id and broken["times"]:
+            broken["times"] -= 1
+            raise OperationalError("UPDATE incident", {}, Exception("database is locked"))
+        return real(session, item)
+
+    monkeypatch.setattr(engine, "_escalate", busy_once)
+    now = sign_for_due + dt.timedelta(seconds=1)
+    first = engine.fire(now)
+    assert not [f for f in first if f.incident_id == incident_id and f.step == "sign_for"]
+    later = engine.fire(now + RETRY_AFTER)
+    assert {("sign_for", "warning"), ("sign_for", "supervise")} <= {
+        (f.step, f.stage) for f in later if f.incident_id == incident_id
     }
 
 

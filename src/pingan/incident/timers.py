@@ -164,6 +164,8 @@ def fired_stages(session: Session, incident_ids: Iterable[int]) -> dict[int, set
 # A change is picked up even when its transaction committed this long after the time it
 # recorded: a group commit takes its time before it writes, and a writer may wait for the lock.
 COMMIT_LAG = dt.timedelta(seconds=10)
+# A stage whose writing failed (the database busy or gone) is tried again this much later.
+RETRY_AFTER = dt.timedelta(seconds=5)
 
 
 class TimeLimitEngine:
@@ -228,6 +230,7 @@ class TimeLimitEngine:
         """Escalate every stage that is due; returns what was written."""
         now = now or utcnow()
         written = []
+        failed = []
         # A stage handled puts its step's next one in the wheel, which may be due already.
         while due := self.wheel.due(now):
             for item in due:
@@ -237,10 +240,16 @@ class TimeLimitEngine:
                 except PinganError as exc:  # the incident moved on meanwhile: nothing to do
                     log.info("escalation of %s skipped: %s", item.incident_id, exc.message)
                     continue
+                except Exception:  # the database, for a moment: the stage is tried again
+                    log.exception("escalation of %s failed", item.incident_id)
+                    failed.append(item)
+                    continue
                 if done:
                     written.append(item)
                 for step, stage, at in following:
                     self.wheel.add(item.incident_id, step, stage, at)
+        for item in failed:  # its step's later stages are only watched once it has been handled
+            self.wheel.add(item.incident_id, item.step, item.stage, now + RETRY_AFTER)
         return written
 
     def _escalate(
