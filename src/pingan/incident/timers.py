@@ -179,8 +179,8 @@ class TimeLimitEngine:
         self._thread: threading.Thread | None = None
 
     def _load(self, incidents: Sequence[Timed], fired: Mapping[int, set[tuple[str, str]]]) -> None:
-        """Watch the incidents' next stages (done after the reading transaction has ended: on
-        SQLite, while a reader is open, a checkpoint cannot finish)."""
+        """Watch the incidents' next stages (done once the reading transaction has ended, so
+        that it is open no longer than the reading: on SQLite a checkpoint waits for readers)."""
         for incident in incidents:
             self.wheel.cancel(incident.id)
             for step, stage, at in next_stages(incident, fired[incident.id]):
