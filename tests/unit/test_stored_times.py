@@ -38,6 +38,8 @@ def test_a_time_written_is_read_back_the_same_and_in_utc(when: dt.datetime) -> N
         ("2026-12-07 16:25:57", dt.datetime(2026, 12, 7, 16, 25, 57, tzinfo=dt.UTC)),  # SQLite's
         ("2026-12-07T16:25:57.5+08:00", dt.datetime(2026, 12, 7, 8, 25, 57, 500000, tzinfo=dt.UTC)),
         ("2026-12-07", dt.datetime(2026, 12, 7, tzinfo=dt.UTC)),
+        # As long as SQLAlchemy's text, with a zone.
+        ("2026-12-07 16:25:57.123-02", dt.datetime(2026, 12, 7, 18, 25, 57, 123000, tzinfo=dt.UTC)),
     ],
 )
 def test_a_time_written_by_other_means_is_read_as_what_it_says(
