@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -26,6 +27,7 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 ERROR = "__error__"
 LINE = "__line__"
 CHUNK = 1 << 16  # bytes read at a time when checking a file's encoding
+UNCLOSED_QUOTE = "引号未闭合：本行有字段以引号开始却没有结束引号，本行未导入"
 UNKNOWN_ENCODING = "文件编码无法识别（支持 UTF-8、GBK/GB18030）"
 
 
@@ -86,28 +88,88 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows under the header line; a record the CSV reader cannot read (a field over its
-    limit) is yielded as an error and reading goes on with the next."""
+    """Rows under the header line, numbered from 2 (the header is row 1; blank lines are not
+    rows).
+
+    A broken row is yielded as an error, with its line as the file gives it, and reading goes on
+    with the next; nothing after it is lost:
+
+    * a field opened with a quote that does not close where the field should end: read loosely,
+      the field would run on over the following lines, up to the next quote in the file or its
+      end, and swallow the rows there. The row whose quote is open is reported, and the lines
+      after it are read again as rows. (A quote badly placed within one line, ``"a" b``, is
+      read as the lenient CSV reader reads it, as before.)
+    * more filled fields than the header names: a comma in a value that was not quoted, which
+      would shift every column after it (the address into the coordinates);
+    * a field over the CSV reader's limit.
+    """
     with path.open(encoding=encoding_of(path), newline="") as handle:
-        reader = csv.DictReader(handle)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, strict=True)
+        header = [name.strip() for name in next(reader, [])]
         number = 1
         while True:
-            number += 1
+            lines.taken.clear()
             try:
-                row = next(reader)
+                fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield number, {ERROR: f"CSV 行无法读取：{exc}"}
+                number += 1
+                yield number, _unreadable(lines, exc, header)
                 continue
-            yield (
-                number,
-                {
-                    k.strip(): (v.strip() if isinstance(v, str) else v)
-                    for k, v in row.items()
-                    if k is not None
-                },
-            )
+            if not fields:
+                continue  # a blank line
+            number += 1
+            row = _named(header, fields)
+            extra = [v for v in fields[len(header) :] if v.strip()]
+            if extra:
+                row[ERROR] = (
+                    f"列数多于表头（表头 {len(header)} 列，本行 {len(fields)} 列）："
+                    "多为内容中的逗号未加引号"
+                )
+                row[LINE] = "".join(lines.taken).rstrip("\r\n")
+            yield number, row
+
+
+class _Lines:
+    """A CSV file's lines for the CSV reader, with those of the row being read kept (``taken``)
+    so that a broken row's lines can be read again (``again``)."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self.taken: list[str] = []
+        self.again: deque[str] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.again.popleft() if self.again else next(self._handle)
+        self.taken.append(line)
+        return line
+
+
+def _unreadable(lines: _Lines, exc: csv.Error, header: list[str]) -> dict[str, Any]:
+    """The row the CSV reader refused, as an error: its first line alone when the row ran on
+    over more lines (those are read again). A row of one line is read loosely if it can be."""
+    first, *rest = lines.taken or [""]
+    text = first.rstrip("\r\n")
+    if rest or "end of data" in str(exc):  # the file's last line opened a quote
+        lines.again.extendleft(reversed(rest))
+        return {ERROR: UNCLOSED_QUOTE, LINE: text}
+    try:
+        return _named(header, next(csv.reader([first])))
+    except csv.Error:
+        return {ERROR: f"CSV 行无法读取：{exc}", LINE: text}
+
+
+def _named(header: list[str], fields: list[str]) -> dict[str, Any]:
+    """A row's fields by the header's names, stripped; a missing one is None."""
+    row: dict[str, Any] = dict.fromkeys(header)
+    for name, value in zip(header, fields, strict=False):
+        row[name] = value.strip()
+    return row
 
 
 def _read_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

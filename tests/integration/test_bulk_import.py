@@ -247,6 +247,39 @@ def test_damaged_rows_are_reported_on_every_database(
     assert session.scalars(select(Incident.external_id)).all() == ["D-2"]
 
 
+def test_a_csv_row_with_a_quote_left_open_is_reported_and_the_rows_after_it_still_go_in(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "quotes.csv"
+    lines = [
+        "external_id,channel,text,address,lon,lat",
+        'Q-1,110,"报警称电动车被盗，\n车是新买的",新昌县南明街道,,',  # two lines, quoted: one row
+        'Q-2,110,"有人打架,新昌县,,',  # the quote never closes
+        "Q-3,110,邻居家里传出呼救声,新昌县南明街道,,",
+        'Q-4,110,他说"快来"了,新昌县,,',  # a quote inside a value: read as it is
+        'Q-5,110,"门口有人吵架",新昌县,,',  # the next quote in the file
+        "Q-6,110,两车追尾,一人受伤,新昌县,120.91,29.51",  # a comma in the text, unquoted
+        'Q-7,110,"最后一行断了',
+    ]
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    reasons = {r["row"]: r["reason"] for r in summary.rejected}
+    assert set(reasons) == {3, 7, 8}  # the header is row 1
+    assert reasons[3].startswith("引号未闭合") and reasons[8].startswith("引号未闭合")
+    assert reasons[7].startswith("列数多于表头")
+    stored = dict(session.execute(select(Incident.external_id, Incident.description)).all())
+    assert stored == {
+        "Q-1": "报警称电动车被盗，\n车是新买的",
+        "Q-3": "邻居家里传出呼救声",
+        "Q-4": '他说"快来"了',
+        "Q-5": "门口有人吵架",
+    }
+    rejected = tmp_path / "rejected.csv"
+    write_rejected(rejected, summary.rejected)
+    kept = rejected.read_text(encoding="utf-8-sig")
+    assert 'Q-2,110,""有人打架' in kept  # the broken line as the file gave it, to correct
+
+
 def test_a_large_export_is_read_a_row_at_a_time_whatever_its_encoding(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     ascii_rows = [f"B-{n},110,theft reported at gate {n:06d},addr\n" for n in range(40_000)]
