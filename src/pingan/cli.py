@@ -456,6 +456,9 @@ def import_incidents_command(
                 progress=lambda n: bar.advance(task, n),
                 workers=default_workers() if workers is None else workers,
             )
+            # The count is of lines, cheaply: a CSV row over several lines (a quoted line break)
+            # is one row. The bar ends full, at the rows read.
+            bar.update(task, total=summary.total, completed=summary.total)
     except PinganError as exc:
         fail(exc.message)
     except ImportInterrupted as stopped:  # report what was committed, then stop

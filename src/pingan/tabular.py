@@ -290,7 +290,9 @@ def header_of(path: Path) -> list[str]:
 
 
 def count_rows(path: Path) -> int | None:
-    """How many data rows a file has, cheaply (for progress bars); None when unknown."""
+    """How many data rows a file has, cheaply (for progress bars); None when unknown. A CSV
+    file's non-blank lines are counted: a row whose quoted text holds a line break counts as
+    more than one."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".jsonl", ".ndjson"):
         with path.open("rb") as handle:
