@@ -11,9 +11,10 @@ import codecs
 import csv
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -27,6 +28,7 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 ERROR = "__error__"
 LINE = "__line__"
 CHUNK = 1 << 16  # bytes read at a time when checking a file's encoding
+_TITLES_AT_MOST = 10  # rows above the header looked for (see _titles)
 UNCLOSED_QUOTE = "引号未闭合：本行有字段以引号开始却没有结束引号，本行未导入"
 UNKNOWN_ENCODING = "文件编码无法识别（支持 UTF-8、GBK/GB18030）"
 
@@ -106,8 +108,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(encoding=encoding_of(path), newline="") as handle:
         lines = _Lines(handle)
         reader = csv.reader(lines, strict=True)
-        header = [name.strip() for name in next(reader, [])]
-        number = 1
+        header, number = _header(reader, _csv_titles(path))
         while True:
             lines.taken.clear()
             try:
@@ -162,6 +163,35 @@ def _unreadable(lines: _Lines, exc: csv.Error, header: list[str]) -> dict[str, A
         return _named(header, next(csv.reader([first])))
     except csv.Error:
         return {ERROR: f"CSV 行无法读取：{exc}", LINE: text}
+
+
+def _titles(rows: Iterator[Sequence[Any]]) -> int:
+    """How many rows stand above the header, as many exports put them (a title such as
+    某某派出所警情登记表 across merged cells, a line of notes, a blank row): the header is the
+    first of the first ten rows with two cells filled, or the first row when none has (a file of
+    one column)."""
+    for number, cells in enumerate(islice(rows, _TITLES_AT_MOST)):
+        if sum(1 for cell in cells if cell is not None and str(cell).strip()) >= 2:
+            return number
+    return 0
+
+
+def _csv_titles(path: Path) -> int:
+    with path.open(encoding=encoding_of(path), newline="") as handle:
+        try:
+            return _titles(csv.reader(handle))
+        except csv.Error:  # a broken row among the first: read for real, it is reported
+            return 0
+
+
+def _header(reader: Iterator[list[str]], titles: int) -> tuple[list[str], int]:
+    """A CSV file's column names, past its title rows, and the header's row number."""
+    number = 0
+    for fields in reader:
+        number += 1
+        if number > titles:
+            return [name.strip() for name in fields], number
+    return [], number
 
 
 def _named(header: list[str], fields: list[str]) -> dict[str, Any]:
@@ -260,9 +290,12 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except Exception as exc:  # openpyxl raises many kinds of error for a broken file
         raise InvalidInput(f"Excel 文件无法打开：{exc}") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        for number, values in enumerate(rows, start=2):
+        sheet = enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+        first = list(islice(sheet, _TITLES_AT_MOST))
+        rows = chain(first[_titles(iter(values for _, values in first)) :], sheet)
+        _, names = next(rows, (0, ()))
+        header = [str(h).strip() if h is not None else "" for h in names]
+        for number, values in rows:
             if all(v is None for v in values):
                 continue
             yield (
@@ -282,7 +315,7 @@ def header_of(path: Path) -> list[str]:
     could be read)."""
     if path.exists() and path.suffix.lower() == ".csv":
         with path.open(encoding=encoding_of(path), newline="") as handle:
-            return [name.strip() for name in next(csv.reader(handle), [])]
+            return _header(csv.reader(handle), _csv_titles(path))[0]
     for _number, row in read_rows(path):
         if ERROR not in row:
             return list(row)

@@ -199,6 +199,42 @@ def test_an_excel_export_with_its_own_column_names(
     assert first is not None and first.caller_phone == "13800001111" and first.channel == "110"
 
 
+def test_title_rows_above_the_header_are_passed_over_in_a_workbook_and_a_csv(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["新昌县公安局接警登记表"])  # a title across merged cells, as exports have
+    sheet.merge_cells("A1:C1")
+    sheet.append(["导出时间：2024-06-02", None, None])
+    sheet.append(["external_id", "text", "address"])
+    sheet.append(["T-1", "邻居吵架声音很大", "新昌县南明街道"])
+    sheet.append(["T-2", "钥匙锁屋里了要开锁", "新昌县"])
+    sheet.append(["T-3", None, "新昌县"])
+    workbook = tmp_path / "titled.xlsx"
+    book.save(workbook)
+    csv_file = tmp_path / "titled.csv"
+    csv_file.write_bytes(
+        "新昌县公安局接警登记表,,\n\nexternal_id,text,address\nT-4,两车追尾,新昌县\nT-5,,新昌县\n"
+        .encode("gbk")
+    )
+    summary = import_incidents(session_factory, workbook, actor=SYSTEM, mapping=SourceMapping())
+    assert summary.imported == 2
+    assert [(r["row"], r["reason"]) for r in summary.rejected] == [(6, "缺少警情内容（text）")]
+    summary = import_incidents(session_factory, csv_file, actor=SYSTEM, mapping=SourceMapping())
+    assert summary.imported == 1
+    assert [r["row"] for r in summary.rejected] == [5]  # as the file is numbered, title and all
+    stored = session.scalars(select(Incident.external_id).order_by(Incident.external_id)).all()
+    assert stored == ["T-1", "T-2", "T-4"]
+
+
+def test_a_file_of_one_column_has_its_header_first(tmp_path: Path) -> None:
+    path = tmp_path / "texts.csv"
+    path.write_text("text\n有人打架\n电动车被盗\n", encoding="utf-8")
+    assert [row for _, row in read_rows(path)] == [{"text": "有人打架"}, {"text": "电动车被盗"}]
+
+
 def test_a_file_missing_the_text_column_is_refused_before_anything_is_written(
     session_factory: sessionmaker[Session], session: Session, tmp_path: Path
 ) -> None:
