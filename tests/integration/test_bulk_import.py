@@ -215,10 +215,8 @@ def test_title_rows_above_the_header_are_passed_over_in_a_workbook_and_a_csv(
     workbook = tmp_path / "titled.xlsx"
     book.save(workbook)
     csv_file = tmp_path / "titled.csv"
-    csv_file.write_bytes(
-        "新昌县公安局接警登记表,,\n\nexternal_id,text,address\nT-4,两车追尾,新昌县\nT-5,,新昌县\n"
-        .encode("gbk")
-    )
+    titled = "新昌县公安局接警登记表,,\n\nexternal_id,text,address\n"
+    csv_file.write_bytes((titled + "T-4,两车追尾,新昌县\nT-5,,新昌县\n").encode("gbk"))
     summary = import_incidents(session_factory, workbook, actor=SYSTEM, mapping=SourceMapping())
     assert summary.imported == 2
     assert [(r["row"], r["reason"]) for r in summary.rejected] == [(6, "缺少警情内容（text）")]
