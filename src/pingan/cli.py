@@ -474,6 +474,13 @@ def import_incidents_command(
         "rows_per_second": round(summary.total / max(seconds, 1e-6), 1),
     }
     emit({**summary.as_dict(), **timing, "rejected_rows": summary.reasons(50)})
+    if interrupted is None:
+        console.print(
+            f"导入完成：新增 {summary.imported} 起，此前已导入 {summary.already} 起，"
+            f"未导入 {len(summary.rejected)} 行；共 {summary.total} 行，"
+            f"用时 {seconds:.1f} 秒（每秒 {timing['rows_per_second']:,.0f} 行）",
+            soft_wrap=True,
+        )
     if summary.rejected:
         console.print(
             f"[yellow]{len(summary.rejected)} 行未导入[/yellow]"

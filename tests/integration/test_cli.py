@@ -148,8 +148,12 @@ def test_import_incidents_prints_a_summary_and_saves_the_rejected_rows(
         encoding="utf-8",
     )
     rejected = tmp_path / "rejected.csv"
-    summary = json.loads(run("import", "incidents", str(source), "--rejected", str(rejected)))
+    result = runner.invoke(app, ["import", "incidents", str(source), "--rejected", str(rejected)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
     assert summary["imported"] == 1 and summary["rejected"] == 2
+    # and, for the person at the terminal, in words
+    assert "导入完成：新增 1 起，此前已导入 0 起，未导入 2 行；共 3 行" in result.stderr
     assert "seconds" in summary and summary["rows_per_second"] > 0  # for a log with no bar
     assert [r["row"] for r in summary["rejected_rows"]] == [2, 3]
     with rejected.open(encoding="utf-8-sig", newline="") as handle:
