@@ -90,8 +90,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows under the header line, numbered from 2 (the header is row 1; blank lines are not
-    rows).
+    """Rows under the header, numbered as a spreadsheet numbers them: the file's first row is 1,
+    title rows above the header (``_titles``) and blank lines count, a row whose quoted text
+    holds line breaks is one.
 
     A broken row is yielded as an error, with its line as the file gives it, and reading goes on
     with the next; nothing after it is lost:
@@ -119,9 +120,9 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 number += 1
                 yield number, _unreadable(lines, exc, header)
                 continue
+            number += 1
             if not fields:
                 continue  # a blank line
-            number += 1
             row = _named(header, fields)
             extra = [v for v in fields[len(header) :] if v.strip()]
             if extra:

@@ -216,13 +216,13 @@ def test_title_rows_above_the_header_are_passed_over_in_a_workbook_and_a_csv(
     book.save(workbook)
     csv_file = tmp_path / "titled.csv"
     titled = "新昌县公安局接警登记表,,\n\nexternal_id,text,address\n"
-    csv_file.write_bytes((titled + "T-4,两车追尾,新昌县\nT-5,,新昌县\n").encode("gbk"))
+    csv_file.write_bytes((titled + "T-4,两车追尾,新昌县\n\nT-5,,新昌县\n").encode("gbk"))
     summary = import_incidents(session_factory, workbook, actor=SYSTEM, mapping=SourceMapping())
     assert summary.imported == 2
     assert [(r["row"], r["reason"]) for r in summary.rejected] == [(6, "缺少警情内容（text）")]
     summary = import_incidents(session_factory, csv_file, actor=SYSTEM, mapping=SourceMapping())
     assert summary.imported == 1
-    assert [r["row"] for r in summary.rejected] == [5]  # as the file is numbered, title and all
+    assert [r["row"] for r in summary.rejected] == [6]  # as a spreadsheet numbers it
     stored = session.scalars(select(Incident.external_id).order_by(Incident.external_id)).all()
     assert stored == ["T-1", "T-2", "T-4"]
 
