@@ -72,7 +72,7 @@ def _encoding(path: Path, _size: int, _modified_ns: int) -> str:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(row number, row)``; row numbers are what a user sees in the file (its first row is 1)."""
+    """Yield ``(row number, row)``: row numbers as the user sees the file (its first row is 1)."""
     if not path.exists():
         raise InvalidInput(f"文件不存在：{path}")
     suffix = path.suffix.lower()
