@@ -250,6 +250,15 @@ def test_a_file_missing_the_text_column_is_refused_before_anything_is_written(
         ("20240501083000", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
         ("2024年5月1日 8时30分", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
         (45413.5, dt.datetime(2024, 5, 1, 4, 0, tzinfo=dt.UTC)),  # Excel serial: noon Beijing
+        # Excel with a Chinese locale, SQL Server and Oracle exports, hand-kept ledgers
+        ("2024/5/1 下午 3:05", dt.datetime(2024, 5, 1, 7, 5, tzinfo=dt.UTC)),
+        ("2024/5/1 3:05 PM", dt.datetime(2024, 5, 1, 7, 5, tzinfo=dt.UTC)),
+        ("2024/05/01 08:30:00.000", dt.datetime(2024, 5, 1, 0, 30, tzinfo=dt.UTC)),
+        ("2024.05.01", dt.datetime(2024, 4, 30, 16, 0, tzinfo=dt.UTC)),
+        ("2024年5月1日 8:30:15", dt.datetime(2024, 5, 1, 0, 30, 15, tzinfo=dt.UTC)),
+        ("2024年5月1日中午1点", dt.datetime(2024, 5, 1, 5, 0, tzinfo=dt.UTC)),
+        ("2024年5月1日凌晨12点20分", dt.datetime(2024, 4, 30, 16, 20, tzinfo=dt.UTC)),
+        ("2024-05-01 8时30分15秒", dt.datetime(2024, 5, 1, 0, 30, 15, tzinfo=dt.UTC)),
     ],
 )
 def test_times_in_the_formats_exports_use(value: object, expected: dt.datetime) -> None:
@@ -261,6 +270,10 @@ def test_an_impossible_time_is_refused() -> None:
         parse_time("2024-02-30 10:00")
     with pytest.raises(RowError):
         parse_time("1970-01-01 00:00:00")
+    with pytest.raises(RowError, match="时刻"):
+        parse_time("2024/5/1 25:00")
+    with pytest.raises(RowError, match="无法识别"):
+        parse_time("5/1/2024 8:30")  # month or day first? not guessed
 
 
 def test_damaged_rows_are_reported_on_every_database(

@@ -27,9 +27,18 @@ COMMON_FORMATS = (
     "%Y.%m.%d %H:%M:%S",
     "%Y.%m.%d %H:%M",
 )
-_CHINESE_TIME = re.compile(
-    r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})[时:：点](\d{1,2})?分?(?:(\d{1,2})秒)?)?$"
+# Half of the day named before or after the time, as Chinese exports write it (Excel with a
+# Chinese locale writes 2024/5/1 下午 3:05), and as English ones do.
+_HALF = r"(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|AM|PM|am|pm)"
+# A date (2024-05-01, 2024/5/1, 2024.05.01, 2024年5月1日) and, if given, a time: 8:30, 08:30:15,
+# 08:30:00.000, 8时30分, 8点, 8时30分15秒, with the half of the day before or after it.
+_GENERAL_TIME = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    rf"(?:[\sT]*{_HALF}?\s*(\d{{1,2}})\s*[:：时点]\s*(?:(\d{{1,2}})\s*分?)?"
+    r"\s*(?:[:：]\s*(\d{1,2})(?:\.\d+)?|(\d{1,2})\s*秒)?"
+    rf"\s*{_HALF}?)?$"
 )
+_AFTER_NOON = {"下午", "傍晚", "晚上", "PM", "pm"}
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # The record number given to a row whose source gave none (see ``fingerprint``).
 FINGERPRINT = "指纹-"
@@ -69,21 +78,40 @@ def _parse_text_time(text: str, formats: tuple[str, ...]) -> dt.datetime:
         return dt.datetime.fromisoformat(iso)
     except ValueError:
         pass
-    for fmt in (*formats, *COMMON_FORMATS):
+    for fmt in formats:  # the mapping's own, first
         try:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    match = _CHINESE_TIME.match(text)
+    match = _GENERAL_TIME.match(text)
     if match:
-        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        return _general_time(text, match)
+    for fmt in COMMON_FORMATS:
         try:
-            return dt.datetime(year, month, day, hour, minute, second)
-        except ValueError as exc:
-            raise RowError(f"时间 {text!r} 不是有效日期") from exc
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
     raise RowError(
-        f"时间 {text!r} 无法识别（支持如 2024-05-01 08:30:00、2024/5/1 8:30、2024年5月1日8时30分）"
+        f"时间 {text!r} 无法识别（支持如 2024-05-01 08:30:00、2024/5/1 下午 3:05、"
+        "2024年5月1日8时30分、20240501083000）"
     )
+
+
+def _general_time(text: str, match: re.Match[str]) -> dt.datetime:
+    year, month, day, before, hour, minute, second, seconds, after = match.groups()
+    half = before or after
+    clock = int(hour or 0)
+    # 中午1点 is 13:00; 中午12点 and 中午11点 are as said.
+    if (half in _AFTER_NOON and clock < 12) or (half == "中午" and clock < 6):
+        clock += 12
+    elif half == "凌晨" and clock == 12:
+        clock = 0
+    try:
+        return dt.datetime(
+            int(year), int(month), int(day), clock, int(minute or 0), int(second or seconds or 0)
+        )
+    except ValueError as exc:
+        raise RowError(f"时间 {text!r} 不是有效的日期或时刻") from exc
 
 
 def _number(value: Any, name: str) -> float | None:
