@@ -35,6 +35,7 @@ A-5,110,2024-05-01 11:00:00,路灯不亮,新昌县,116.40,39.90
 A-1,110,2024-05-01 12:00:00,重复编号的一行,新昌县,,
 A-6,12345,2024年5月2日14时20分,小区噪音扰民多次反映无果,新昌县七星街道,,
 A-7,110,2024-05-01 13:00:00,坐标写错的一行,新昌县,500,900
+A-8,110,2024-05-01 14:00:00,经纬度填反的一行,新昌县,29.51,120.91
 """
 
 
@@ -69,15 +70,16 @@ def test_good_rows_go_in_bad_rows_are_reported_and_a_second_run_adds_nothing(
         batch_size=2,
         progress=done.append,
     )
-    assert summary.total == 8 and summary.imported == 3
-    assert sum(done) == count_rows(path) == 8  # the progress bar ends full, bad rows and all
+    assert summary.total == 9 and summary.imported == 3
+    assert sum(done) == count_rows(path) == 9  # the progress bar ends full, bad rows and all
     reasons = {r["row"]: r["reason"] for r in summary.rejected}
-    assert set(reasons) == {4, 5, 6, 7, 9}
+    assert set(reasons) == {4, 5, 6, 7, 9, 10}
     assert "not a date" in reasons[4]
     assert "text" in reasons[5]
     assert "浙江" in reasons[6]  # a Beijing coordinate
     assert "第 2 行重复" in reasons[7]
     assert reasons[9] == "lon：不能大于 180；lat：不能大于 90"  # absurd coordinates, in Chinese
+    assert reasons[10].startswith("经纬度疑似填反")
     imported = session.scalars(select(Incident).order_by(Incident.external_id)).all()
     assert [i.external_id for i in imported] == ["A-1", "A-2", "A-6"]
     assert all(i.county_code == "330624" and i.state == "triaged" for i in imported)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pingan.errors import describe_validation
+from pingan.geo.coords import in_zhejiang_bbox
 from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.intake.mapping import SourceMapping
 from pingan.tabular import ERROR
@@ -152,6 +153,7 @@ def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
         "place_code": str(get("place_code")) if get("place_code") is not None else None,
         "external_id": str(get("external_id")) if get("external_id") is not None else None,
     }
+    _swapped(fields["lon"], fields["lat"])
     try:
         data = IncidentCreate(**fields)
     except ValidationError as exc:
@@ -159,6 +161,13 @@ def to_incident(row: dict[str, Any], mapping: SourceMapping) -> IncidentCreate:
     if data.external_id is None:
         data.external_id = fingerprint(data)
     return data
+
+
+def _swapped(lon: float | None, lat: float | None) -> None:
+    """Longitude and latitude given the wrong way round (a column mapping with the two
+    exchanged): every row of the file would be refused as a latitude over 90, so say why."""
+    if lon is not None and lat is not None and in_zhejiang_bbox(lat, lon):
+        raise RowError(f"经纬度疑似填反：经度 {lon}、纬度 {lat}（请检查经度、纬度两列的映射）")
 
 
 def fingerprint(data: IncidentCreate) -> str:
