@@ -196,10 +196,15 @@ def _header(reader: Iterator[list[str]], titles: int) -> tuple[list[str], int]:
 
 
 def _named(header: list[str], fields: list[str]) -> dict[str, Any]:
-    """A row's fields by the header's names, stripped; a missing one is None."""
+    """A row's fields by the header's names, stripped; a missing one is None. A value written
+    ``="0571…"``, as exports write record numbers, codes and phones so that a spreadsheet keeps
+    them as text (leading zeros and all), is the text inside."""
     row: dict[str, Any] = dict.fromkeys(header)
     for name, value in zip(header, fields, strict=False):
-        row[name] = value.strip()
+        text = value.strip()
+        if text.startswith('="') and text.endswith('"') and len(text) > 2:
+            text = text[2:-1].strip()
+        row[name] = text
     return row
 
 

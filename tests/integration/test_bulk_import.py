@@ -308,13 +308,14 @@ def test_a_csv_row_with_a_quote_left_open_is_reported_and_the_rows_after_it_stil
         'Q-4,110,他说"快来"了,新昌县,,',  # a quote inside a value: read as it is
         'Q-5,110,"门口有人吵架",新昌县,,',  # the next quote in the file
         "Q-6,110,两车追尾,一人受伤,新昌县,120.91,29.51",  # a comma in the text, unquoted
+        '="007",110,\t路灯不亮,新昌县,,',  # written so that a spreadsheet keeps it as text
         'Q-7,110,"最后一行断了',
     ]
     path.write_bytes("\n".join(lines).encode("gbk"))
     summary = import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
     reasons = {r["row"]: r["reason"] for r in summary.rejected}
-    assert set(reasons) == {3, 7, 8}  # the header is row 1
-    assert reasons[3].startswith("引号未闭合") and reasons[8].startswith("引号未闭合")
+    assert set(reasons) == {3, 7, 9}  # the header is row 1
+    assert reasons[3].startswith("引号未闭合") and reasons[9].startswith("引号未闭合")
     assert reasons[7].startswith("列数多于表头")
     stored = dict(session.execute(select(Incident.external_id, Incident.description)).all())
     assert stored == {
@@ -322,6 +323,7 @@ def test_a_csv_row_with_a_quote_left_open_is_reported_and_the_rows_after_it_stil
         "Q-3": "邻居家里传出呼救声",
         "Q-4": '他说"快来"了',
         "Q-5": "门口有人吵架",
+        "007": "路灯不亮",
     }
     rejected = tmp_path / "rejected.csv"
     write_rejected(rejected, summary.rejected)
