@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pingan.db.session import session_scope
 from pingan.errors import InvalidInput
+from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.group_commit import GroupCommit, _Request
 from pingan.incident.schemas import IncidentCreate, IncidentRead
 from pingan.triage import triage
@@ -79,6 +80,40 @@ def test_incidents_posted_together_keep_their_own_users_area_and_triage(
     assert made and not retried and retry.number == first.number
     assert len({first.number, second.number, third.number}) == 3
     assert all(a.state != "received" for a in (first, second, third))  # routed on the way in
+
+
+def test_a_group_of_retries_larger_than_one_lookup_finds_every_first_incident(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Idempotency-Keys are looked up a few dozen to a statement: a group of 70 retries, with
+    a new request and a key reused for another request among them, is answered item by item."""
+    with session_scope(session_factory) as session:
+        taker = _call_taker(session, "gc_many", XINCHANG)
+        first = create_incidents(
+            session,
+            actor=taker,
+            items=[NewIncident(_body(n), idempotency_key=f"many-{n}") for n in range(70)],
+        )
+    with session_scope(session_factory) as session:
+        again = create_incidents(
+            session,
+            actor=taker,
+            items=[
+                *(NewIncident(_body(n), idempotency_key=f"many-{n}") for n in range(70)),
+                NewIncident(_body(70), idempotency_key="many-70"),
+                NewIncident(_body(71), idempotency_key="many-3"),  # another request, old key
+            ],
+        )
+    assert [o.number for o in again[:70]] == [o.number for o in first]
+    assert not any(o.created or o.error for o in again[:70])
+    assert again[70].created and again[70].number not in {o.number for o in first}
+    assert isinstance(again[71].error, InvalidInput) and "many-3" in again[71].error.message
+
+
+def _body(n: int) -> IncidentCreate:
+    return IncidentCreate(
+        channel="110", description=f"{TEXTS[n % 2]}（第{n}起）", address="人民路1号"
+    )
 
 
 def test_one_key_sent_at_once_with_two_different_requests_makes_one_and_refuses_the_other(

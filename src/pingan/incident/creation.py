@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Executable, Table, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from pingan.analytics.rollups import IncidentFacts, apply_deltas, beijing_day, recorded_deltas
@@ -134,12 +134,9 @@ _BY_SOURCE = select(Incident.id, Incident.number, Incident.external_id).where(
     Incident.channel == bindparam("channel"),
     Incident.external_id.in_(bindparam("external_ids", expanding=True)),
 )
-_BY_KEY = select(
-    Incident.id, Incident.number, Incident.idempotency_key, Incident.request_hash
-).where(
-    Incident.created_by == bindparam("actor"),
-    Incident.idempotency_key.in_(bindparam("keys", expanding=True)),
-)
+_KEYED = (Incident.id, Incident.number, Incident.idempotency_key, Incident.request_hash)
+# Idempotency-Keys looked up at most this many to a statement (see _by_keys).
+_KEYS_AT_ONCE = 64
 _IDS_BY_NUMBER = select(Incident.number, Incident.id).where(
     Incident.number.in_(bindparam("numbers", expanding=True))
 )
@@ -181,10 +178,13 @@ def find_existing(
             key = (item.data.channel, item.data.external_id)
             if key in by_source:
                 found[index] = (*by_source[key], None)
-    keys = {i.idempotency_key for i in items if i.idempotency_key}
+    keys = sorted({i.idempotency_key for i in items if i.idempotency_key})
     if keys and actor.id is not None:
-        keyed = connection.execute(_BY_KEY, {"actor": actor.id, "keys": sorted(keys)})
-        by_key = {r.idempotency_key: r for r in keyed}
+        by_key = {
+            r.idempotency_key: r
+            for start in range(0, len(keys), _KEYS_AT_ONCE)
+            for r in connection.execute(_by_keys(actor.id, keys[start : start + _KEYS_AT_ONCE]))
+        }
         for index, item in enumerate(items):
             row = by_key.get(item.idempotency_key)
             if row is None:
@@ -192,6 +192,24 @@ def find_existing(
             reused = row.request_hash is not None and row.request_hash != request_hash(item.data)
             found[index] = (row.id, row.number, _key_reused(item, row.number) if reused else None)
     return found
+
+
+def _by_keys(actor_id: int, keys: Sequence[str]) -> Executable:
+    """The incidents ``actor_id`` made with these Idempotency-Keys: one lookup of the whole
+    unique key (created_by, idempotency_key) per key, joined with UNION ALL.
+
+    Asked as ``created_by = :actor AND idempotency_key IN (…)``, PostgreSQL chose its plan by
+    the statistics of ``created_by``: where they were missing or older than the user (a new
+    database, a new account since the last ANALYZE), it read the index by ``created_by`` alone
+    and every one of that user's incidents with it (by hand, pg_stat_statements during ``python
+    -m bench api_load``: 3.4 ms a lookup after 8,000 incidents, against 0.07 ms once analysed;
+    about half of PostgreSQL's time per incident). The whole key is unique, so each lookup is
+    one index probe whatever the statistics say."""
+    lookups = [
+        select(*_KEYED).where(Incident.created_by == actor_id, Incident.idempotency_key == key)
+        for key in keys
+    ]
+    return lookups[0] if len(lookups) == 1 else union_all(*lookups)
 
 
 def _request_keys(item: NewIncident) -> list[tuple[str, str]]:
