@@ -124,8 +124,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not fields:
                 continue  # a blank line
             row = _named(header, fields)
-            extra = [v for v in fields[len(header) :] if v.strip()]
-            if extra:
+            if any(v.strip() for v in fields[len(header) :]):
                 row[ERROR] = (
                     f"列数多于表头（表头 {len(header)} 列，本行 {len(fields)} 列）："
                     "多为内容中的逗号未加引号"

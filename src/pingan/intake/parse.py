@@ -16,18 +16,8 @@ from pingan.incident.schemas import SHANGHAI, IncidentCreate
 from pingan.intake.mapping import SourceMapping
 from pingan.tabular import ERROR
 
-COMMON_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y%m%d%H%M%S",
-    "%Y%m%d %H:%M:%S",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-)
+# Dates written without separators (every date with them is _GENERAL_TIME's).
+COMMON_FORMATS = ("%Y%m%d%H%M%S", "%Y%m%d %H:%M:%S")
 # Half of the day named before or after the time, as Chinese exports write it (Excel with a
 # Chinese locale writes 2024/5/1 下午 3:05), and as English ones do.
 _HALF = r"(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|AM|PM|am|pm)"
