@@ -8,6 +8,7 @@ other's rows; the app under test commits to a SAVEPOINT.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,3 +141,12 @@ def persona(client: TestClient, session_factory: sessionmaker[Session]) -> Any:
 
 def count_rows(session: Session, table: str) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+@pytest.fixture
+def terminal_ctrl_c() -> Iterator[None]:
+    """Ctrl-C handled in this process, and so at its default in the processes it starts, as in a
+    terminal, whatever the tests were started with (a script's background job ignores it)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)

@@ -197,10 +197,11 @@ def test_an_import_killed_halfway_resumes_with_nothing_lost_or_doubled(
             _drop_pg_database(pg_name)
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_ctrl_c_stops_an_import_with_a_report_and_it_resumes(tmp_path: Path) -> None:
     with _stopped_partway(tmp_path, _ctrl_c) as running:
         out, err = running.process.communicate(timeout=120)
-        assert running.process.returncode == 130
+        assert running.process.returncode == 130, err.decode()[-2000:]
         incidents = _whole_batches(running.factory)
         assert json.loads(out)["imported"] == incidents
         said = err.decode()

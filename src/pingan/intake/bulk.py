@@ -29,7 +29,7 @@ from pingan.incident.creation import NewIncident, create_incidents
 from pingan.incident.schemas import IncidentCreate
 from pingan.intake.ahead import GONE, Answer, TriageAhead
 from pingan.intake.collection import collected_between_batches
-from pingan.intake.interrupt import held_interrupt
+from pingan.intake.interrupt import CtrlC
 from pingan.intake.mapping import SourceMapping
 from pingan.intake.parse import FINGERPRINT, RowError, to_incident
 from pingan.intake.record_numbers import RecordNumbers
@@ -95,12 +95,13 @@ def _write_batch(
     actor: Actor,
     default_place: str | None,
     summary: ImportSummary,
+    ctrl_c: CtrlC,
     suggestions: Sequence[Triage] | None = None,
 ) -> None:
     """One transaction for the batch; each row's outcome counted or its error reported. A
     Ctrl-C from the commit on waits until the batch is counted (``interrupt``)."""
     items = [NewIncident(data) for _, data, _ in batch]
-    with held_interrupt() as held:
+    with ctrl_c.holdable() as held:
         try:
             with session_scope(factory) as session:
                 outcomes = create_incidents(
@@ -194,20 +195,23 @@ def import_incidents(
     # read when it was formed: progress counts rows done, rejected ones included.
     pending: deque[tuple[Batch, Answer | None, int]] = deque()
     done = 0
+    ctrl_c = CtrlC()
 
     def write_oldest() -> None:
         nonlocal done
+        ctrl_c.stop_if_pressed()
         batch, triaged, read = pending.popleft()
         suggestions = triaged.result() if triaged is not None else None
-        _write_batch(factory, batch, actor, default_place, summary, suggestions)
+        _write_batch(factory, batch, actor, default_place, summary, ctrl_c, suggestions)
         if progress:
             progress(read - done)
         done = read
 
     try:
-        with TriageAhead(workers) as ahead, collected_between_batches() as collect:
+        with ctrl_c, TriageAhead(workers) as ahead, collected_between_batches() as collect:
             for batch in _batches(path, mapping, batch_size, summary):
                 collect()
+                ctrl_c.stop_if_pressed()
                 triaged = ahead.submit([data for _, data, _ in batch], home)
                 pending.append((batch, triaged, summary.total))
                 if len(pending) > ahead.workers:
