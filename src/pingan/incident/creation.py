@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, select, union_all
+from sqlalchemy import Executable, String, Table, bindparam, func, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from pingan.analytics.rollups import IncidentFacts, apply_deltas, beijing_day, recorded_deltas
@@ -134,6 +135,35 @@ _BY_SOURCE = select(Incident.id, Incident.number, Incident.external_id).where(
     Incident.channel == bindparam("channel"),
     Incident.external_id.in_(bindparam("external_ids", expanding=True)),
 )
+
+
+def _by_source_probed() -> Executable:
+    """``_BY_SOURCE`` for PostgreSQL: one probe of the unique key (channel, external_id) per
+    record number, in a LATERAL subquery the planner cannot merge into a join.
+
+    Asked with ``external_id IN (…)``, PostgreSQL planned by the statistics of ``channel``:
+    on a table never analysed it guessed a channel holds 0.5 % of the rows and read all of that
+    channel's rows for each batch (by hand, EXPLAIN ANALYZE after 30,000 incidents: 30,000 rows
+    read and 7.4 ms for a batch of 1,000, growing with the table; 2 to 3 ms probed, analysed or
+    not, also as a generic prepared plan)."""
+    wanted = (
+        func.unnest(bindparam("external_ids", type_=ARRAY(String)))
+        .table_valued("external_id")
+        .render_derived(name="wanted")
+    )
+    found = (
+        select(Incident.id, Incident.number, Incident.external_id)
+        .where(
+            Incident.channel == bindparam("channel"),
+            Incident.external_id == wanted.c.external_id,
+        )
+        .limit(1)  # the key is unique: this keeps the subquery a probe
+        .lateral("found")
+    )
+    return select(found.c.id, found.c.number, found.c.external_id).join_from(wanted, found, true())
+
+
+_BY_SOURCE_PROBED = _by_source_probed()
 _KEYED = (Incident.id, Incident.number, Incident.idempotency_key, Incident.request_hash)
 # Idempotency-Keys looked up at most this many to a statement (see _by_keys).
 _KEYS_AT_ONCE = 64
@@ -169,9 +199,10 @@ def find_existing(
     connection = session.connection()
     if sources:
         by_source: dict[tuple[str, str | None], tuple[int, str]] = {}
+        lookup = _BY_SOURCE_PROBED if connection.dialect.name == "postgresql" else _BY_SOURCE
         for channel, external_ids in sources.items():  # one indexed lookup per channel
             rows = connection.execute(
-                _BY_SOURCE, {"channel": channel, "external_ids": sorted(external_ids)}
+                lookup, {"channel": channel, "external_ids": sorted(external_ids)}
             )
             by_source.update({(channel, r.external_id): (r.id, r.number) for r in rows})
         for index, item in enumerate(items):
