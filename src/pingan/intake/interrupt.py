@@ -37,7 +37,7 @@ class CtrlC:
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread():
             previous = signal.getsignal(signal.SIGINT)
-            if previous is not signal.SIG_IGN:
+            if previous not in (signal.SIG_IGN, None):  # None: set outside Python, left alone
                 self._previous = signal.signal(signal.SIGINT, self._note)
                 self._installed = True
         return self
