@@ -185,12 +185,17 @@ def _csv_titles(path: Path) -> int:
 
 
 def _header(reader: Iterator[list[str]], titles: int) -> tuple[list[str], int]:
-    """A CSV file's column names, past its title rows, and the header's row number."""
+    """A CSV file's column names, past its title rows, and the header's row number. A quote
+    left open there (the strict reader refuses it) is the file's error, not a row's: the
+    columns cannot be known."""
     number = 0
-    for fields in reader:
-        number += 1
-        if number > titles:
-            return [name.strip() for name in fields], number
+    try:
+        for fields in reader:
+            number += 1
+            if number > titles:
+                return [name.strip() for name in fields], number
+    except csv.Error as exc:
+        raise InvalidInput(f"表头（第 {number + 1} 行）无法读取，多为引号未闭合（{exc}）") from exc
     return [], number
 
 
@@ -320,7 +325,7 @@ def header_of(path: Path) -> list[str]:
     could be read)."""
     if path.exists() and path.suffix.lower() == ".csv":
         with path.open(encoding=encoding_of(path), newline="") as handle:
-            return _header(csv.reader(handle), _csv_titles(path))[0]
+            return _header(csv.reader(handle, strict=True), _csv_titles(path))[0]
     for _number, row in read_rows(path):
         if ERROR not in row:
             return list(row)

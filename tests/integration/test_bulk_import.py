@@ -331,6 +331,26 @@ def test_a_csv_row_with_a_quote_left_open_is_reported_and_the_rows_after_it_stil
     assert 'Q-2,110,""有人打架' in kept  # the broken line as the file gave it, to correct
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ['external_id,channel,text,address,"备注', "Q-1,110,有人打架,新昌县,x"],
+        ['"某派出所警情登记表', "external_id,channel,text,address", "Q-1,110,有人打架,新昌县"],
+    ],
+)
+def test_a_quote_left_open_in_the_header_or_a_title_says_so_and_imports_nothing(
+    session_factory: sessionmaker[Session], session: Session, tmp_path: Path, lines: list[str]
+) -> None:
+    """The file's first line runs on to its end: the columns cannot be known."""
+    path = tmp_path / "header.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="表头（第 1 行）无法读取，多为引号未闭合"):
+        import_incidents(session_factory, path, actor=SYSTEM, mapping=SourceMapping())
+    with pytest.raises(InvalidInput, match="引号未闭合"):
+        list(read_rows(path))
+    assert session.scalars(select(Incident.id)).all() == []
+
+
 def test_a_large_export_is_read_a_row_at_a_time_whatever_its_encoding(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     ascii_rows = [f"B-{n},110,theft reported at gate {n:06d},addr\n" for n in range(40_000)]
