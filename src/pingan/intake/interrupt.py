@@ -31,15 +31,13 @@ class CtrlC:
     def __init__(self) -> None:
         self.pressed = False
         self._held = False
-        self._previous: Any = None
-        self._installed = False
+        self._previous: Any = None  # the handler put back at the end; None: none was replaced
 
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread():
             previous = signal.getsignal(signal.SIGINT)
             if previous not in (signal.SIG_IGN, None):  # None: set outside Python, left alone
                 self._previous = signal.signal(signal.SIGINT, self._note)
-                self._installed = True
         return self
 
     def __exit__(
@@ -48,9 +46,9 @@ class CtrlC:
         _value: BaseException | None,
         _traceback: TracebackType | None,
     ) -> None:
-        if self._installed:
+        if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
-            self._installed = False
+            self._previous = None
 
     def _note(self, _signum: int, _frame: FrameType | None) -> None:
         self.pressed = True
